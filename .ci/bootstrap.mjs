@@ -30,4 +30,9 @@ const run = (cmd, args) => {
 
 if (pnpmVersion() !== PNPM_VERSION) run("npm", ["install", "--global", `pnpm@${PNPM_VERSION}`]);
 run("pnpm", ["install", ...(mode === "check" || env.CI ? ["--frozen-lockfile"] : [])]);
-run("pnpm", [mode === "check" ? "check" : "demo", ...process.argv.slice(3)]);
+if (mode === "check") {
+  const r = spawnSync("pnpm", ["check"], { env, stdio: "inherit" });
+  spawnSync("node", [".ci/test-summary.mjs"], { env, stdio: "inherit" });
+  process.exit(r.status ?? 1);
+}
+run("pnpm", ["demo", ...process.argv.slice(3)]);
