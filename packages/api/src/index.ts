@@ -1,2 +1,67 @@
-/** Placeholder until the package lands. */
-export const VERSION = "0.1.0";
+/**
+ * `@dcor/api`: a client of the CKAN/DCOR action API on undici.
+ *
+ * @packageDocumentation
+ */
+
+export { type CacheOptions, DEFAULT_CACHE_TTL } from "./cache.js";
+export {
+  type AvailabilityOptions,
+  type CallOptions,
+  CKANAPI,
+  type CKANAPIOptions,
+  type GetOptions,
+  type PostOptions,
+} from "./client.js";
+export {
+  APIAuthorizationError,
+  APIBadRequestError,
+  APIConflictError,
+  APIConnectionError,
+  APINotFoundError,
+  APIRateLimitError,
+  APIResponseError,
+  APIServerError,
+  APITimeoutError,
+  DCORError,
+  type DCORErrorCode,
+  type DCORErrorContext,
+  type FieldErrors,
+  NoAPIKeyError,
+  ServerUnderMaintenanceError,
+} from "./errors.js";
+export {
+  encodeParams,
+  type NormalizedServer,
+  normalizeServer,
+  type Params,
+  type ParamValue,
+  RepeatedParam,
+  repeated,
+} from "./params.js";
+export {
+  computeBackoff,
+  DEFAULT_RETRY,
+  parseRetryAfter,
+  type ResolvedRetry,
+  type RetryOptions,
+} from "./retry.js";
+export type {
+  ActionResults,
+  Dataset,
+  DCMetadataKey,
+  DCServBasin,
+  DCServQuery,
+  DCServResults,
+  Group,
+  License,
+  Organization,
+  PackageSearchResult,
+  Resource,
+  SearchFacetItem,
+  SPMetadataKey,
+  StatusShow,
+  Tag,
+  User,
+} from "./types.js";
+export { VERSION } from "./version.js";
