@@ -598,7 +598,7 @@ export class CKANAPI {
       );
     const declared = Number(headerString(response.headers["content-length"]));
     if (Number.isFinite(declared) && declared > limit) {
-      response.body.destroy();
+      discardBody(response.body);
       throw tooLarge(`${declared} bytes`);
     }
     const chunks: Buffer[] = [];
@@ -611,11 +611,20 @@ export class CKANAPI {
         chunks.push(buffer);
       }
     } catch (error) {
-      response.body.destroy();
+      discardBody(response.body);
       throw error;
     }
     return Buffer.concat(chunks, size).toString("utf8");
   }
+}
+
+/**
+ * Destroy an unread body. undici emits an abort error on a body destroyed before its end; without
+ * a listener that would be an uncaught exception.
+ */
+function discardBody(body: Dispatcher.ResponseData["body"]): void {
+  body.on("error", () => undefined);
+  body.destroy();
 }
 
 function isRetryable(error: DCORError, policy: ResolvedRetry): boolean {
