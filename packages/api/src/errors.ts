@@ -92,17 +92,17 @@ export class DCORError extends Error {
 
 /** HTTP 401/403: access denied (no, a wrong or an insufficient API token). */
 export class APIAuthorizationError extends DCORError {
-  override readonly code = "DCOR_AUTHORIZATION";
+  override readonly code = "DCOR_AUTHORIZATION" as const;
 }
 
 /** HTTP 404: the dataset, resource, circle, … does not exist (or you may not know it exists). */
 export class APINotFoundError extends DCORError {
-  override readonly code = "DCOR_NOT_FOUND";
+  override readonly code = "DCOR_NOT_FOUND" as const;
 }
 
 /** HTTP 409: CKAN `Validation Error`; {@link APIConflictError.fieldErrors} says what is wrong. */
 export class APIConflictError extends DCORError {
-  override readonly code = "DCOR_CONFLICT";
+  override readonly code = "DCOR_CONFLICT" as const;
   /** Field errors of the validation, `{}` if the server sent a plain message. */
   readonly fieldErrors: FieldErrors;
   constructor(message: string, context: DCORErrorContext & { fieldErrors?: FieldErrors } = {}) {
@@ -119,32 +119,32 @@ export class APIConflictError extends DCORError {
  * `"Bad request: Action name not known: site_read"` or a GET of a POST-only action.
  */
 export class APIBadRequestError extends DCORError {
-  override readonly code = "DCOR_BAD_REQUEST";
+  override readonly code = "DCOR_BAD_REQUEST" as const;
 }
 
 /** HTTP 429 after all retries: the server keeps asking us to slow down. */
 export class APIRateLimitError extends DCORError {
-  override readonly code = "DCOR_RATE_LIMITED";
+  override readonly code = "DCOR_RATE_LIMITED" as const;
 }
 
 /** HTTP 503: the server is under maintenance (after all retries). */
 export class ServerUnderMaintenanceError extends DCORError {
-  override readonly code = "DCOR_MAINTENANCE";
+  override readonly code = "DCOR_MAINTENANCE" as const;
 }
 
 /** HTTP 5xx other than 503 (after all retries). */
 export class APIServerError extends DCORError {
-  override readonly code = "DCOR_SERVER_ERROR";
+  override readonly code = "DCOR_SERVER_ERROR" as const;
 }
 
 /** The attempt (`timeout`) or the whole call (`totalTimeout`) took too long, or HTTP 408. */
 export class APITimeoutError extends DCORError {
-  override readonly code = "DCOR_TIMEOUT";
+  override readonly code = "DCOR_TIMEOUT" as const;
 }
 
 /** The connection failed (refused, reset, DNS, TLS, …); `cause` holds the undici error. */
 export class APIConnectionError extends DCORError {
-  override readonly code = "DCOR_CONNECTION";
+  override readonly code = "DCOR_CONNECTION" as const;
 }
 
 /**
@@ -152,10 +152,10 @@ export class APIConnectionError extends DCORError {
  * JSON, too many redirects or a body above `maxResponseBytes`.
  */
 export class APIResponseError extends DCORError {
-  override readonly code = "DCOR_BAD_RESPONSE";
+  override readonly code = "DCOR_BAD_RESPONSE" as const;
 }
 
 /** The operation needs an API token but the client has none. */
 export class NoAPIKeyError extends DCORError {
-  override readonly code = "DCOR_NO_API_KEY";
+  override readonly code = "DCOR_NO_API_KEY" as const;
 }
