@@ -142,6 +142,11 @@ export class APIInterrogator {
     this.#listPageSize = checkInteger("listPageSize", options.listPageSize ?? 25, 1);
   }
 
+  /** Rows per `package_search` request. */
+  get pageSize(): number {
+    return this.#pageSize;
+  }
+
   /**
    * The user the API token belongs to (fetched once, then remembered), or `null` without a token.
    */
@@ -231,6 +236,27 @@ export class APIInterrogator {
       // The consumer stopped early or a page failed: cancel what is still in flight.
       if (pending.length > 0) controller.abort();
     }
+  }
+
+  /**
+   * One `package_search` request: the datasets from `start` (at most `rows`, further clamped by
+   * the server) and the total `count`. The circle and collection lists must fit into one query
+   * (`chunkSize`); use {@link searchDatasets} or {@link iterateDatasets} for anything longer.
+   */
+  async searchPage(
+    options: Omit<SearchOptions, "limit"> & { rows?: number },
+  ): Promise<{ count: number; datasets: Dataset[] }> {
+    const start = checkInteger("start", options.start ?? 0, 0);
+    const rows = checkInteger("rows", options.rows ?? this.#pageSize, 0);
+    const plans = this.#plan(options);
+    if (plans.length !== 1) {
+      throw new InvalidOptionError(
+        "circles",
+        `searchPage takes at most ${this.#chunkSize} circles and ${this.#chunkSize} collections`,
+      );
+    }
+    const page = await this.#fetchPage(plans[0]!, start, rows, options.signal);
+    return { count: page.count, datasets: page.results };
   }
 
   /**
