@@ -1,0 +1,135 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { type Dispatcher, request } from "undici";
+import { NetworkError, RedirectError, StallError, TimeoutError } from "./errors.js";
+import type { HeadersFor } from "./types.js";
+
+/** One response of {@link openResponse}, after redirects were followed. */
+export interface OpenedResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Dispatcher.ResponseData["body"];
+  /** The URL that answered (after redirects). */
+  url: URL;
+}
+
+export interface OpenRequest {
+  url: URL;
+  method: "GET" | "HEAD";
+  headersFor: HeadersFor | undefined;
+  /** Extra headers sent on every hop (Range, If-Range, User-Agent). Must not be secrets. */
+  headers: Record<string, string>;
+  dispatcher: Dispatcher | undefined;
+  signal: AbortSignal;
+  headersTimeout: number;
+  bodyTimeout: number;
+  maxRedirects: number;
+  /** Secrets seen (header values), collected for redaction. */
+  secrets: Set<string>;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * GET/HEAD with manual redirects. Headers from `headersFor` are only attached when the hop's
+ * origin equals the origin of the original URL, so a token for the CKAN site never reaches the
+ * object store a download route redirects to, whatever `headersFor` returns.
+ */
+export async function openResponse(req: OpenRequest): Promise<OpenedResponse> {
+  const origin = req.url.origin;
+  let url = req.url;
+  for (let hop = 0; ; hop++) {
+    const headers: Record<string, string> = { ...req.headers };
+    if (url.origin === origin && req.headersFor) {
+      const auth = req.headersFor(url) ?? {};
+      for (const [k, v] of Object.entries(auth)) {
+        headers[k.toLowerCase()] = v;
+        req.secrets.add(v);
+        const bearer = /^(?:bearer|token|basic)\s+(.+)$/i.exec(v);
+        if (bearer?.[1]) req.secrets.add(bearer[1]);
+      }
+    }
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, {
+        method: req.method,
+        headers,
+        signal: req.signal,
+        headersTimeout: req.headersTimeout,
+        bodyTimeout: req.bodyTimeout,
+        ...(req.dispatcher ? { dispatcher: req.dispatcher } : {}),
+      });
+    } catch (err) {
+      throw mapNetworkError(err, url, req);
+    }
+    if (!REDIRECTS.has(res.statusCode)) {
+      return { status: res.statusCode, headers: res.headers, body: res.body, url };
+    }
+    res.body.dump().catch(() => {});
+    const location = headerValue(res.headers.location);
+    if (!location) throw new RedirectError(`HTTP ${res.statusCode} without Location`, url.href);
+    if (hop >= req.maxRedirects) throw new RedirectError("too many redirects", url.href);
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw new RedirectError("invalid redirect Location", url.href);
+    }
+    if (next.protocol !== "http:" && next.protocol !== "https:") {
+      throw new RedirectError(`redirect to unsupported protocol ${next.protocol}`, url.href);
+    }
+    if (url.protocol === "https:" && next.protocol === "http:") {
+      throw new RedirectError("refusing redirect from https to http", url.href);
+    }
+    url = next;
+  }
+}
+
+/** Map undici/socket errors to this package's retryable errors; aborts pass through. */
+export function mapNetworkError(
+  err: unknown,
+  url: URL,
+  t: { signal: AbortSignal; headersTimeout: number; bodyTimeout: number },
+): unknown {
+  if (t.signal.aborted) return t.signal.reason;
+  const code = (err as { code?: string } | null)?.code;
+  if (code === "UND_ERR_HEADERS_TIMEOUT") return new TimeoutError(url.href, t.headersTimeout, err);
+  if (code === "UND_ERR_BODY_TIMEOUT") return new StallError(url.href, t.bodyTimeout, err);
+  if (err instanceof Error && err.name === "AbortError") return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  return new NetworkError(code ? `${code}: ${msg}` : msg, url.href, err);
+}
+
+/** Drop a response body without an unhandled 'error' event. */
+export function discard(body: Dispatcher.ResponseData["body"]): void {
+  body.on("error", () => {});
+  body.destroy();
+}
+
+/** First value of a header. */
+export function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Parse `Content-Range: bytes a-b/total` (total may be `*`); `bytes *\/total` for 416. */
+export function parseContentRange(
+  v: string | undefined,
+): { start?: number; end?: number; total?: number } | undefined {
+  if (!v) return undefined;
+  const m = /^\s*bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)\s*$/i.exec(v);
+  if (!m) return undefined;
+  const out: { start?: number; end?: number; total?: number } = {};
+  if (m[1] !== undefined && m[2] !== undefined) {
+    out.start = Number(m[1]);
+    out.end = Number(m[2]);
+  }
+  if (m[3] !== undefined && m[3] !== "*") out.total = Number(m[3]);
+  return out;
+}
+
+/** Retry-After as milliseconds (delta-seconds or HTTP date), or undefined. */
+export function parseRetryAfter(v: string | undefined, now = Date.now()): number | undefined {
+  if (!v) return undefined;
+  if (/^\s*\d+\s*$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+}
