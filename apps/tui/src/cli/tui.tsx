@@ -1,0 +1,56 @@
+import { render } from "ink";
+import type { Settings, SettingsStore } from "../config/settings.js";
+import { Client, verifySettings } from "../services/client.js";
+import { ErrorBoundary } from "../ui/ErrorBoundary.js";
+import { Root } from "../ui/Root.js";
+
+export interface StartTuiOptions {
+  settings?: Settings;
+  store?: SettingsStore;
+  downloadDir: string;
+  stateDir: string;
+  demo: boolean;
+  servers?: { production: string; playground: string };
+}
+
+const ALT_SCREEN_ON = "\x1b[?1049h\x1b[H";
+const ALT_SCREEN_OFF = "\x1b[?1049l";
+
+/** Run the terminal UI until the user quits. */
+export async function startTui(opts: StartTuiOptions): Promise<void> {
+  const stdout = process.stdout;
+  const alt = Boolean(stdout.isTTY);
+  const restore = () => {
+    if (alt) stdout.write(ALT_SCREEN_OFF);
+  };
+  if (alt) {
+    stdout.write(ALT_SCREEN_ON);
+    process.once("exit", restore);
+  }
+  const createClient = (settings: Settings) =>
+    new Client({
+      settings,
+      downloadDir: settings.downloadDir ?? opts.downloadDir,
+      stateDir: opts.stateDir,
+    });
+  const instance = render(
+    <ErrorBoundary>
+      <Root
+        settings={opts.settings}
+        store={opts.store}
+        createClient={createClient}
+        verify={verifySettings}
+        servers={opts.servers}
+        demo={opts.demo}
+      />
+    </ErrorBoundary>,
+    { exitOnCtrlC: false },
+  );
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    instance.cleanup();
+    restore();
+    process.off("exit", restore);
+  }
+}

@@ -1,0 +1,59 @@
+import { Text, useInput } from "ink";
+
+export interface TextFieldProps {
+  value: string;
+  onChange(value: string): void;
+  /** Has the keyboard. */
+  isActive: boolean;
+  placeholder?: string;
+  /** Show bullets instead of the text (API tokens). */
+  mask?: boolean;
+  /** Visible width; longer text scrolls to show its end. */
+  width?: number;
+}
+
+// Control characters (and ESC sequences the parser passed through) never become text.
+const PRINTABLE = /[^\x00-\x1f\x7f]/gu;
+
+/** A single-line controlled text field. Enter/Esc/Tab/arrows are left to the surrounding screen. */
+export function TextField({ value, onChange, isActive, placeholder, mask, width }: TextFieldProps) {
+  useInput(
+    (input, key) => {
+      if (key.backspace || key.delete) {
+        onChange(Array.from(value).slice(0, -1).join(""));
+        return;
+      }
+      if (key.ctrl && input === "u") {
+        onChange("");
+        return;
+      }
+      if (
+        key.ctrl ||
+        key.meta ||
+        key.return ||
+        key.escape ||
+        key.tab ||
+        key.upArrow ||
+        key.downArrow
+      )
+        return;
+      if (key.leftArrow || key.rightArrow || key.pageUp || key.pageDown) return;
+      const text = (input.match(PRINTABLE) ?? []).join("");
+      if (text) onChange(value + text);
+    },
+    { isActive },
+  );
+  const shown = mask ? "•".repeat(Array.from(value).length) : value;
+  const room = width ? Math.max(1, width - 1) : undefined;
+  const chars = Array.from(shown);
+  const visible =
+    room && chars.length > room ? `…${chars.slice(chars.length - room + 1).join("")}` : shown;
+  if (!value && placeholder && !isActive) return <Text dimColor>{placeholder}</Text>;
+  return (
+    <Text>
+      {visible || (isActive ? "" : " ")}
+      {isActive ? <Text inverse> </Text> : null}
+      {!value && placeholder && isActive ? <Text dimColor>{` ${placeholder}`}</Text> : null}
+    </Text>
+  );
+}
