@@ -23,6 +23,7 @@ export {
 export type {
   Dataset,
   DatasetLike,
+  GetCallOptions,
   Group,
   InterrogatorAPI,
   Organization,

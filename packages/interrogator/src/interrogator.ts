@@ -17,6 +17,11 @@ import type {
   User,
 } from "./types.js";
 
+/** The `get` options for a request. */
+function callOptions(options: RequestOptions): { signal?: AbortSignal; cache?: boolean } {
+  return options.fresh ? { signal: options.signal, cache: false } : { signal: options.signal };
+}
+
 /** Options of {@link APIInterrogator}. */
 export interface APIInterrogatorOptions {
   /**
@@ -153,7 +158,7 @@ export class APIInterrogator {
   async getUser(options: RequestOptions = {}): Promise<User | null> {
     if (!this.api.hasApiKey) return null;
     if (!this.#user) {
-      this.#user = this.api.getUserDict({ signal: options.signal });
+      this.#user = this.api.getUserDict(callOptions(options));
       // A failed lookup must not be remembered.
       this.#user.catch(() => {
         this.#user = undefined;
@@ -173,7 +178,7 @@ export class APIInterrogator {
     query: PlannedQuery,
     start: number,
     rows: number,
-    signal: AbortSignal | undefined,
+    request: RequestOptions,
   ): Promise<PackageSearchResult> {
     const params: Record<string, QueryValue> = {
       q: query.q,
@@ -183,7 +188,11 @@ export class APIInterrogator {
       include_private: this.api.hasApiKey,
     };
     if (query.fq) params.fq = query.fq;
-    const result = await this.api.get<PackageSearchResult>("package_search", params, { signal });
+    const result = await this.api.get<PackageSearchResult>(
+      "package_search",
+      params,
+      callOptions(request),
+    );
     if (!result || typeof result.count !== "number" || !Array.isArray(result.results)) {
       throw new UnexpectedResponseError("package_search", "no `count` and `results`");
     }
@@ -199,11 +208,12 @@ export class APIInterrogator {
     start: number,
     limit: number,
     concurrency: number,
-    signal: AbortSignal | undefined,
+    request: RequestOptions,
   ): AsyncGenerator<Dataset[]> {
+    const signal = request.signal;
     const pageSize = this.#pageSize;
     const firstRows = limit === 0 ? pageSize : Math.min(pageSize, limit);
-    const first = await this.#fetchPage(query, start, firstRows, signal);
+    const first = await this.#fetchPage(query, start, firstRows, request);
     const end = limit === 0 ? first.count : Math.min(first.count, start + limit);
     const firstResults = first.results.slice(0, Math.max(0, end - start));
     yield firstResults;
@@ -219,7 +229,7 @@ export class APIInterrogator {
     const schedule = () => {
       while (pending.length < concurrency && offset < end) {
         const rows = Math.min(step, end - offset);
-        const page = this.#fetchPage(query, offset, rows, pageSignal);
+        const page = this.#fetchPage(query, offset, rows, { ...request, signal: pageSignal });
         page.catch(() => {}); // observed when awaited; avoids unhandled rejections on early exit
         pending.push(page);
         offset += rows;
@@ -255,7 +265,7 @@ export class APIInterrogator {
         `searchPage takes at most ${this.#chunkSize} circles and ${this.#chunkSize} collections`,
       );
     }
-    const page = await this.#fetchPage(plans[0]!, start, rows, options.signal);
+    const page = await this.#fetchPage(plans[0]!, start, rows, options);
     return { count: page.count, datasets: page.results };
   }
 
@@ -275,7 +285,7 @@ export class APIInterrogator {
     const concurrency = this.#concurrency;
     if (plans.length === 1) {
       const out: Dataset[] = [];
-      for await (const page of this.#pages(plans[0]!, start, limit, concurrency, options.signal)) {
+      for await (const page of this.#pages(plans[0]!, start, limit, concurrency, options)) {
         out.push(...page);
       }
       return dedupe(out);
@@ -284,7 +294,7 @@ export class APIInterrogator {
     const perPlanLimit = limit === 0 ? 0 : start + limit;
     const merged: Dataset[] = [];
     for (const plan of plans) {
-      for await (const page of this.#pages(plan, 0, perPlanLimit, concurrency, options.signal)) {
+      for await (const page of this.#pages(plan, 0, perPlanLimit, concurrency, options)) {
         merged.push(...page);
       }
     }
@@ -307,7 +317,7 @@ export class APIInterrogator {
     const plans = this.#plan(options);
     const seen = new Set<string>();
     if (plans.length === 1) {
-      for await (const page of this.#pages(plans[0]!, start, limit, concurrency, options.signal)) {
+      for await (const page of this.#pages(plans[0]!, start, limit, concurrency, options)) {
         for (const ds of page) {
           if (seen.has(ds.id)) continue;
           seen.add(ds.id);
@@ -319,7 +329,7 @@ export class APIInterrogator {
     let skipped = 0;
     let yielded = 0;
     for (const plan of plans) {
-      for await (const page of this.#pages(plan, 0, 0, concurrency, options.signal)) {
+      for await (const page of this.#pages(plan, 0, 0, concurrency, options)) {
         for (const ds of page) {
           if (seen.has(ds.id)) continue;
           seen.add(ds.id);
@@ -345,7 +355,7 @@ export class APIInterrogator {
     // A dataset is in one circle only, so circle-only parts never overlap.
     if (plans.length === 1 || !options.collections?.length) {
       let total = 0;
-      for (const plan of plans) total += (await this.#fetchPage(plan, 0, 0, options.signal)).count;
+      for (const plan of plans) total += (await this.#fetchPage(plan, 0, 0, options)).count;
       return total;
     }
     let n = 0;
@@ -364,7 +374,7 @@ export class APIInterrogator {
       const page = await this.api.get<T[]>(
         action,
         { all_fields: true, limit: pageSize, offset },
-        { signal: options.signal },
+        callOptions(options),
       );
       if (!Array.isArray(page)) throw new UnexpectedResponseError(action, "not a list");
       let added = 0;
@@ -404,7 +414,7 @@ export class APIInterrogator {
     const users = await this.api.get<{ id: string; name: string; fullname?: string | null }[]>(
       "user_autocomplete",
       { q: options.query ?? "", limit },
-      { signal: options.signal },
+      callOptions(options),
     );
     if (!Array.isArray(users)) throw new UnexpectedResponseError("user_autocomplete", "not a list");
     return users.map((u) => ({ id: u.id, name: u.name, fullname: u.fullname || u.name }));
@@ -417,7 +427,7 @@ export class APIInterrogator {
     const data = await this.api.get<Dataset[]>(
       "dataset_followee_list",
       { id: user.name },
-      { signal: options.signal },
+      callOptions(options),
     );
     if (!Array.isArray(data))
       throw new UnexpectedResponseError("dataset_followee_list", "not a list");
@@ -432,6 +442,7 @@ export class APIInterrogator {
       filterQueries: [`+creator_user_id:${user.id}`],
       limit: 0,
       signal: options.signal,
+      fresh: options.fresh,
     });
   }
 
@@ -443,26 +454,26 @@ export class APIInterrogator {
   async getDatasetsUserShared(options: RequestOptions = {}): Promise<Dataset[]> {
     const user = await this.getUser(options);
     if (!user) return [];
-    const signal = options.signal;
+    const req: RequestOptions = { signal: options.signal, fresh: options.fresh };
     const notMine = [`-creator_user_id:${user.id}`];
-    const circles = (await this.getCircles({ signal })).map((c) => c.name);
-    const collections = (await this.getCollections({ signal })).map((c) => c.name);
+    const circles = (await this.getCircles(req)).map((c) => c.name);
+    const collections = (await this.getCollections(req)).map((c) => c.name);
     const found: Dataset[] = [];
     if (circles.length > 0) {
       found.push(
-        ...(await this.searchDatasets({ circles, filterQueries: notMine, limit: 0, signal })),
+        ...(await this.searchDatasets({ circles, filterQueries: notMine, limit: 0, ...req })),
       );
     }
     if (collections.length > 0) {
       found.push(
-        ...(await this.searchDatasets({ collections, filterQueries: notMine, limit: 0, signal })),
+        ...(await this.searchDatasets({ collections, filterQueries: notMine, limit: 0, ...req })),
       );
     }
     const ids = new Set(found.map((d) => d.id));
     const collaborations = await this.api.get<{ package_id: string }[]>(
       "package_collaborator_list_for_user",
       { id: user.id },
-      { signal },
+      callOptions(req),
     );
     if (!Array.isArray(collaborations)) {
       throw new UnexpectedResponseError("package_collaborator_list_for_user", "not a list");
@@ -470,7 +481,9 @@ export class APIInterrogator {
     for (const c of collaborations) {
       if (ids.has(c.package_id)) continue;
       ids.add(c.package_id);
-      found.push(await this.api.get<Dataset>("package_show", { id: c.package_id }, { signal }));
+      found.push(
+        await this.api.get<Dataset>("package_show", { id: c.package_id }, callOptions(req)),
+      );
     }
     return dedupe(found);
   }

@@ -22,14 +22,18 @@ describe("escapeSolrText", () => {
   });
 
   it("escapes every special character so none is left unescaped", () => {
-    const special = '+ - && || ! ( ) { } [ ] ^ " ~ * ? : \\ /';
-    const escaped = escapeSolrText(special);
-    // Remove escape pairs; no special character may remain.
-    const rest = escaped.replace(/\\./g, "");
-    expect(rest).not.toMatch(/[+\-&|!(){}[\]^"~*?:\\/]/);
+    const escaped = escapeSolrText("a+b c-d e&&f g||h !i (j) {k} [l] m^2 n~ o* p? q\\r s/t");
     expect(escaped).toBe(
-      '\\+ \\- \\&\\& \\|\\| \\! \\( \\) \\{ \\} \\[ \\] \\^ \\" \\~ \\* \\? \\: \\\\ \\/',
+      "a\\+b c\\-d e\\&\\&f g\\|\\|h \\!i \\(j\\) \\{k\\} \\[l\\] m\\^2 n\\~ o\\* p\\? q\\\\r s\\/t",
     );
+    // Remove escape pairs; no special character may remain.
+    expect(escaped.replace(/\\./g, "")).not.toMatch(/[+\-&|!(){}[\]^"~*?:\\/]/);
+  });
+
+  it("splits at colons and quotes and drops pieces without letters or digits", () => {
+    expect(escapeSolrText('+ - && || ! ( ) { } [ ] ^ " ~ * ? : \\ /')).toBe("*:*");
+    expect(escapeSolrText('beads:47 "calibration beads"')).toBe("beads 47 calibration beads");
+    expect(escapeSolrText("-beads +cells")).toBe("\\-beads \\+cells");
   });
 
   it("makes operator words literal", () => {
@@ -38,7 +42,8 @@ describe("escapeSolrText", () => {
   });
 
   it("cannot inject a field query", () => {
-    expect(escapeSolrText("organization:secret*")).toBe("organization\\:secret\\*");
+    expect(escapeSolrText("organization:secret*")).toBe("organization secret\\*");
+    expect(escapeSolrText("x) OR organization:(y")).toBe("x\\) \\OR organization \\(y");
   });
 });
 

@@ -21,14 +21,21 @@ export function escapeSolrTerm(value: string): string {
 }
 
 /**
- * Turns a user's free text into a Solr `q` that matches the words of the text and nothing else:
- * every special character is escaped and operator words (`AND`, `OR`, `NOT`, `TO`) are made literal,
- * so the text cannot change the query's structure or make it fail to parse. Empty text gives `*:*`.
+ * Turns a user's free text into a Solr `q` that matches the words of the text and nothing else, so
+ * the text can neither change the query's structure nor make it fail to parse:
+ * - colons and double quotes separate words (without a colon CKAN runs its plain-text `dismax`
+ *   search with field boosts, the same as its web UI, whatever the user typed);
+ * - pieces without a letter or digit (`&&`, `||`, `!`, `-`, `*`, …) are dropped: Solr's text
+ *   analysis would drop them anyway;
+ * - every remaining special character is backslash-escaped and operator words (`AND`, `OR`,
+ *   `NOT`, `TO`) are made literal.
+ *
+ * Text without any word gives `*:*` (everything).
  */
 export function escapeSolrText(text: string): string {
   const words = text
-    .split(/\s+/u)
-    .filter((w) => w.length > 0)
+    .split(/[\s:"]+/u)
+    .filter((w) => /[\p{L}\p{N}]/u.test(w))
     .map((w) => {
       const escaped = escapeSolrTerm(w);
       return SOLR_OPERATOR_WORDS.has(w) ? `\\${escaped}` : escaped;

@@ -31,6 +31,18 @@ export interface DatasetLike<R extends ResourceLike = ResourceLike> {
 export interface RequestOptions {
   /** Aborts the request; the call then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Bypass the API client's response cache (`CKANAPI`'s opt-in `cache`), if it has one.
+   * @default false
+   */
+  fresh?: boolean;
+}
+
+/** Options passed on to the API client's `get`. */
+export interface GetCallOptions {
+  signal?: AbortSignal;
+  /** `false` bypasses the client's response cache. */
+  cache?: boolean;
 }
 
 /** A query-string value as `@dcor/api`'s `get` accepts it. */
@@ -46,7 +58,7 @@ export interface InterrogatorAPI {
   /** Whether requests carry an API token (then private datasets are included in searches). */
   readonly hasApiKey: boolean;
   /** Calls a CKAN action with GET and returns its `result`. */
-  get<T>(action: string, params?: Record<string, QueryValue>, options?: RequestOptions): Promise<T>;
+  get<T>(action: string, params?: Record<string, QueryValue>, options?: GetCallOptions): Promise<T>;
   /** The user the token belongs to. */
-  getUserDict(options?: RequestOptions): Promise<User>;
+  getUserDict(options?: GetCallOptions): Promise<User>;
 }

@@ -160,10 +160,11 @@ export class CachedInterrogator {
     const { signal, onProgress } = options;
     const air = this.interrogator;
     const store = this.#store;
-    const user = await air.getUser({ signal });
+    const req = { signal, fresh: true };
+    const user = await air.getUser(req);
     if (user) store.setMeta("user_id", user.id);
-    const circles = await air.getCircles({ signal });
-    const collections = await air.getCollections({ signal });
+    const circles = await air.getCircles(req);
+    const collections = await air.getCollections(req);
     const before = store.countDatasets();
     store.setCircles(circles);
     store.setCollections(collections);
@@ -192,7 +193,7 @@ export class CachedInterrogator {
       const serverCount =
         since === undefined
           ? pass.count
-          : await air.countDatasets({ circles: [circle.name], signal });
+          : await air.countDatasets({ circles: [circle.name], ...req });
       if (store.countDatasets(circle.name) !== serverCount) {
         // Something vanished or became visible without a newer timestamp: fetch all, prune.
         const seen = new Set<string>();
@@ -242,6 +243,7 @@ export class CachedInterrogator {
         start: skip,
         rows,
         signal,
+        fresh: true,
       });
       count ??= page.count;
       const results = page.datasets;
