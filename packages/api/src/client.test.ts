@@ -1,4 +1,5 @@
 import { inspect } from "node:util";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { Agent } from "undici";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { CKANAPI } from "./client.js";
@@ -213,6 +214,53 @@ describe("CKANAPI over HTTP (own test server)", () => {
     await expect(client(s.url, { maxResponseBytes: 10_000 }).get("declared")).resolves.toHaveLength(
       5000,
     );
+  });
+
+  it("asks for compression and decodes gzip, deflate and br", async () => {
+    const body = JSON.stringify({ success: true, result: { text: "Müller ".repeat(1000) } });
+    const encoders: Record<string, (b: Buffer) => Buffer> = {
+      gzip: gzipSync,
+      deflate: deflateSync,
+      br: brotliCompressSync,
+    };
+    const s = await server((req, res) => {
+      const encoding = req.url!.split("/").pop()!;
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": encoding });
+      res.end(encoders[encoding]!(Buffer.from(body)));
+    });
+    const api = client(s.url);
+    for (const encoding of Object.keys(encoders)) {
+      const result = await api.get<{ text: string }>(encoding);
+      expect(result.text).toBe("Müller ".repeat(1000));
+    }
+    expect(s.requests[0]!.headers["accept-encoding"]).toMatch(/gzip/);
+  });
+
+  it("caps the decoded size (compression bomb) and reports corrupt or unknown encodings", async () => {
+    const bomb = gzipSync(Buffer.from(`{"success":true,"result":"${"0".repeat(5_000_000)}"}`));
+    const s = await server((req, res) => {
+      if (req.url!.endsWith("bomb")) {
+        res.writeHead(200, { "content-encoding": "gzip", "content-length": bomb.length });
+        res.end(bomb);
+      } else if (req.url!.endsWith("corrupt")) {
+        res.writeHead(200, { "content-encoding": "gzip" });
+        res.end(Buffer.from("this is not gzip at all"));
+      } else {
+        res.writeHead(200, { "content-encoding": "snappy" });
+        res.end("xx");
+      }
+    });
+    expect(bomb.length).toBeLessThan(100_000);
+    const api = client(s.url, { maxResponseBytes: 1_000_000 });
+    const bombError = await api.get("bomb").catch((e: unknown) => e);
+    expect(bombError).toBeInstanceOf(APIResponseError);
+    expect((bombError as Error).message).toContain("maxResponseBytes");
+    const corrupt = await api.get("corrupt").catch((e: unknown) => e);
+    expect(corrupt).toBeInstanceOf(APIResponseError);
+    expect((corrupt as Error).message).toContain("Corrupt gzip");
+    const unknown = await api.get("unknown").catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(APIResponseError);
+    expect(s.requests).toHaveLength(3); // none of these is retried
   });
 
   it("retries 502 for GET but never a POST unless idempotent", async () => {

@@ -1,6 +1,8 @@
 /** `CKANAPI`: the client of the CKAN/DCOR action API. */
 
+import { pipeline, type Transform } from "node:stream";
 import { inspect } from "node:util";
+import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { type Dispatcher, getGlobalDispatcher, request } from "undici";
 import { type CacheOptions, ResponseCache } from "./cache.js";
 import {
@@ -127,6 +129,14 @@ const DEFAULT_TOTAL_TIMEOUT = 120_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_REDIRECTS = 5;
 const REDACTED = "[REDACTED]";
+/** Content encodings we ask for and decode (JSON listings compress about tenfold). */
+const ACCEPT_ENCODING = "gzip, deflate, br";
+const DECODERS: Record<string, () => Transform> = {
+  gzip: createGunzip,
+  "x-gzip": createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+};
 
 function checkDuration(name: string, value: number): number {
   if (typeof value !== "number" || Number.isNaN(value) || value <= 0) {
@@ -543,6 +553,7 @@ export class CKANAPI {
       const headers: Record<string, string> = {
         "user-agent": this.userAgent,
         accept: "application/json",
+        "accept-encoding": ACCEPT_ENCODING,
         ...this.authHeadersFor(currentUrl),
       };
       if (body !== undefined) headers["content-type"] = "application/json";
@@ -601,10 +612,24 @@ export class CKANAPI {
       discardBody(response.body);
       throw tooLarge(`${declared} bytes`);
     }
+    const encoding = headerString(response.headers["content-encoding"])?.trim().toLowerCase();
+    const makeDecoder = encoding && encoding !== "identity" ? DECODERS[encoding] : undefined;
+    if (encoding && encoding !== "identity" && !makeDecoder) {
+      discardBody(response.body);
+      throw new APIResponseError(
+        `Unsupported Content-Encoding ${JSON.stringify(encoding)} (action '${context.action}')`,
+        { ...context, status: response.statusCode },
+      );
+    }
+    // The cap applies to the decoded size, so a small compressed bomb cannot exhaust memory.
+    const decoder = makeDecoder?.();
+    const source: AsyncIterable<Buffer> = decoder
+      ? pipeline(response.body, decoder, () => undefined)
+      : response.body;
     const chunks: Buffer[] = [];
     let size = 0;
     try {
-      for await (const chunk of response.body) {
+      for await (const chunk of source) {
         const buffer = chunk as Buffer;
         size += buffer.length;
         if (size > limit) throw tooLarge(`more than ${limit} bytes`);
@@ -612,6 +637,14 @@ export class CKANAPI {
       }
     } catch (error) {
       discardBody(response.body);
+      decoder?.destroy();
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === "string" && code.startsWith("Z_")) {
+        throw new APIResponseError(
+          `Corrupt ${encoding} response body (action '${context.action}', HTTP ${response.statusCode})`,
+          { ...context, status: response.statusCode, cause: error },
+        );
+      }
       throw error;
     }
     return Buffer.concat(chunks, size).toString("utf8");
@@ -629,5 +662,10 @@ function discardBody(body: Dispatcher.ResponseData["body"]): void {
 
 function isRetryable(error: DCORError, policy: ResolvedRetry): boolean {
   if (error.status !== undefined) return policy.statusCodes.includes(error.status);
-  return error instanceof APIConnectionError || error instanceof APITimeoutError;
+  if (error instanceof APIConnectionError) {
+    // A certificate problem will not go away by asking again.
+    const code = (error.cause as { code?: unknown } | undefined)?.code;
+    return !(typeof code === "string" && /CERT|TLS|SSL|SELF_SIGNED/.test(code));
+  }
+  return error instanceof APITimeoutError;
 }
