@@ -1,2 +1,11 @@
-/** Placeholder until the package lands. */
-export const VERSION = "0.1.0";
+export {
+  type FeatureExistsOptions,
+  type FeatureLabelOptions,
+  featureExists,
+  getFeatureLabel,
+  isScalarFeature,
+  listFeatures,
+  MONOTONOUS_FEATURES,
+  TRACE_NAMES,
+  UnknownFeatureError,
+} from "./features.js";
