@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Emulator, SAMPLE_USERS, startEmulator } from "./index.js";
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator();
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+async function api(action: string, query = "", token?: string) {
+  const r = await fetch(`${emu.apiUrl}${action}${query ? `?${query}` : ""}`, {
+    headers: token ? { Authorization: token } : {},
+  });
+  return { status: r.status, body: (await r.json()) as any };
+}
+
+describe("startEmulator", () => {
+  it("answers status_show with a CKAN envelope", async () => {
+    const { status, body } = await api("status_show");
+    expect(status).toBe(200);
+    expect(body.success).toBe(true);
+    expect(body.help).toBe(`${emu.url}/api/3/action/help_show?name=status_show`);
+    expect(body.result.ckan_version).toBe("2.11.3");
+  });
+
+  it("exports the sample users with fixed tokens", () => {
+    expect(SAMPLE_USERS.map((u) => u.name)).toEqual(["alice", "bob", "eve"]);
+    expect(emu.users.find((u) => u.name === "alice")?.token).toBe(SAMPLE_USERS[0]?.token);
+  });
+
+  it("hides private datasets from anonymous users", async () => {
+    const anon = await api("package_search", "q=*:*&rows=1000&include_private=true");
+    const alice = await api(
+      "package_search",
+      "q=*:*&rows=1000&include_private=true",
+      SAMPLE_USERS[0]?.token,
+    );
+    expect(anon.body.result.results.every((d: any) => d.private === false)).toBe(true);
+    expect(alice.body.result.count).toBeGreaterThan(anon.body.result.count);
+    expect(alice.body.result.count).toBe(emu.catalog.visibleDatasets("alice").length);
+  });
+
+  it("serves object ranges with 206", async () => {
+    const ds = emu.catalog.datasets.find((d) => d.name === "figshare-7771184-v2") as any;
+    const r = await fetch(ds.resources[0].s3_url, { headers: { Range: "bytes=0-7" } });
+    expect(r.status).toBe(206);
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    expect(Array.from(bytes)).toEqual([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+  });
+});

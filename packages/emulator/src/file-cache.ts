@@ -1,0 +1,239 @@
+/**
+ * Generated and condensed files live in a content-addressed cache folder. A folder is built under
+ * a temporary name and renamed into place in one step, so concurrent processes never see (or
+ * corrupt) a half-written cache: the first rename wins, the others drop their copy.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import {
+  condenseData,
+  infoFromData,
+  type RtdcInfo,
+  readRtdcInfo,
+  writeCondensed,
+  writeRtdc,
+} from "./hdf5.js";
+import { generateRtdcData, type SampleFileSpec } from "./synth-data.js";
+
+/** Bump when generated content changes, so stale caches are not reused. */
+export const GENERATOR_VERSION = 3;
+
+/** Size and checksums of one stored object. */
+export interface StoredFile {
+  path: string;
+  size: number;
+  md5: string;
+  sha256: string;
+}
+
+/** A measurement file with its condensed copy and metadata. */
+export interface CachedRtdc {
+  file: StoredFile;
+  condensed: StoredFile;
+  info: RtdcInfo;
+  condensedInfo: RtdcInfo;
+}
+
+/** Default cache root: `<os tmpdir>/dcor-emulator-v1`. */
+export function defaultCacheRoot(): string {
+  return path.join(os.tmpdir(), "dcor-emulator-v1");
+}
+
+/** MD5 and SHA-256 of a file, streamed. */
+export async function hashFile(
+  filePath: string,
+): Promise<{ size: number; md5: string; sha256: string }> {
+  const md5 = createHash("md5");
+  const sha = createHash("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream(filePath, { highWaterMark: 1 << 20 })) {
+    const buf = chunk as Buffer;
+    md5.update(buf);
+    sha.update(buf);
+    size += buf.length;
+  }
+  return { size, md5: md5.digest("hex"), sha256: sha.digest("hex") };
+}
+
+interface Manifest {
+  version: number;
+  entries: Record<
+    string,
+    {
+      file: Omit<StoredFile, "path"> & { name: string };
+      condensed: Omit<StoredFile, "path"> & { name: string };
+      info: RtdcInfo;
+      condensedInfo: RtdcInfo;
+    }
+  >;
+}
+
+async function readManifest(dir: string): Promise<Manifest | undefined> {
+  try {
+    const m = JSON.parse(await fs.readFile(path.join(dir, "manifest.json"), "utf8")) as Manifest;
+    return m.version === GENERATOR_VERSION ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fromManifest(dir: string, m: Manifest): Map<string, CachedRtdc> {
+  const out = new Map<string, CachedRtdc>();
+  for (const [key, e] of Object.entries(m.entries)) {
+    const { name: fname, ...f } = e.file;
+    const { name: cname, ...c } = e.condensed;
+    out.set(key, {
+      file: { ...f, path: path.join(dir, fname) },
+      condensed: { ...c, path: path.join(dir, cname) },
+      info: e.info,
+      condensedInfo: e.condensedInfo,
+    });
+  }
+  return out;
+}
+
+/**
+ * Returns the cache folder `<root>/<id>`, building it with `build(tmpDir)` if absent. `build`
+ * writes its files into `tmpDir` and returns the manifest entries.
+ */
+async function ensureFolder(
+  root: string,
+  id: string,
+  build: (tmpDir: string) => Promise<Manifest["entries"]>,
+): Promise<Map<string, CachedRtdc>> {
+  const dir = path.join(root, id);
+  const existing = await readManifest(dir);
+  if (existing) return fromManifest(dir, existing);
+  await fs.mkdir(root, { recursive: true });
+  const tmp = path.join(root, `.tmp-${id}-${process.pid}-${randomBytes(4).toString("hex")}`);
+  await fs.mkdir(tmp, { recursive: true });
+  try {
+    const entries = await build(tmp);
+    const manifest: Manifest = { version: GENERATOR_VERSION, entries };
+    await fs.writeFile(path.join(tmp, "manifest.json"), JSON.stringify(manifest));
+    try {
+      await fs.rename(tmp, dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST" && code !== "EPERM" && code !== "EACCES")
+        throw err;
+      // Another process finished first; if its folder is somehow broken, replace it.
+      if (!(await readManifest(dir))) {
+        await fs.rm(dir, { recursive: true, force: true });
+        await fs.rename(tmp, dir);
+      }
+    }
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true }).catch(() => {});
+  }
+  const m = await readManifest(dir);
+  if (!m) throw new Error(`emulator cache folder ${dir} is unreadable`);
+  return fromManifest(dir, m);
+}
+
+async function storeEntry(
+  dir: string,
+  name: string,
+  condensedName: string,
+  source: string,
+): Promise<Manifest["entries"][string]> {
+  const condensedPath = path.join(dir, condensedName);
+  await writeCondensed(source, condensedPath);
+  const [fh, ch, info, condensedInfo] = [
+    await hashFile(source),
+    await hashFile(condensedPath),
+    await readRtdcInfo(source),
+    await readRtdcInfo(condensedPath),
+  ];
+  return { file: { name, ...fh }, condensed: { name: condensedName, ...ch }, info, condensedInfo };
+}
+
+/** Generates (or reuses) the `.rtdc` files for `specs`; keyed by `spec.key`. */
+export async function ensureSampleFiles(
+  specs: SampleFileSpec[],
+  seed: number,
+  root = defaultCacheRoot(),
+): Promise<Map<string, CachedRtdc>> {
+  const id = `sample-${createHash("sha256")
+    .update(JSON.stringify({ v: GENERATOR_VERSION, seed, specs }))
+    .digest("hex")
+    .slice(0, 16)}`;
+  return ensureFolder(root, id, async (tmp) => {
+    const entries: Manifest["entries"] = {};
+    for (const spec of specs) {
+      const name = `${spec.key}.rtdc`;
+      const filePath = path.join(tmp, name);
+      const condensedName = `${spec.key}_condensed.rtdc`;
+      const data = generateRtdcData(spec, seed);
+      const condensed = condenseData(data, name);
+      await writeRtdc(filePath, data);
+      await writeRtdc(path.join(tmp, condensedName), condensed);
+      entries[spec.key] = {
+        file: { name, ...(await hashFile(filePath)) },
+        condensed: { name: condensedName, ...(await hashFile(path.join(tmp, condensedName))) },
+        info: infoFromData(data),
+        condensedInfo: infoFromData(condensed),
+      };
+    }
+    return entries;
+  });
+}
+
+/** Lists `.rtdc` files below `dir` (recursive, sorted, condensed copies skipped). */
+export async function listRtdcFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    const items = await fs.readdir(d, { withFileTypes: true });
+    for (const it of items.sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, it.name);
+      if (it.isDirectory()) await walk(p);
+      else if (it.isFile() && it.name.toLowerCase().endsWith(".rtdc")) out.push(p);
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+/**
+ * Reads the metadata of the real files below `dataDir` and makes condensed copies, cached by
+ * path, size and mtime. Keys are paths relative to `dataDir`. The originals are served in place.
+ */
+export async function ensureDataDirFiles(
+  dataDir: string,
+  root = defaultCacheRoot(),
+): Promise<Map<string, CachedRtdc>> {
+  const abs = path.resolve(dataDir);
+  const files = await listRtdcFiles(abs);
+  const stats = await Promise.all(files.map(async (f) => ({ f, s: await fs.stat(f) })));
+  const id = `data-${createHash("sha256")
+    .update(
+      JSON.stringify({
+        v: GENERATOR_VERSION,
+        abs,
+        files: stats.map(({ f, s }) => [f, s.size, s.mtimeMs]),
+      }),
+    )
+    .digest("hex")
+    .slice(0, 16)}`;
+  const result = await ensureFolder(root, id, async (tmp) => {
+    const entries: Manifest["entries"] = {};
+    let i = 0;
+    for (const f of files) {
+      const rel = path.relative(abs, f);
+      const condensedName = `${i++}_${path.basename(f, ".rtdc")}_condensed.rtdc`;
+      try {
+        const e = await storeEntry(tmp, f, condensedName, f);
+        entries[rel] = e;
+      } catch {
+        // A file h5wasm cannot read (broken, or an unknown filter) is not served.
+      }
+    }
+    return entries;
+  });
+  // originals are served in place: fix up their paths
+  for (const [rel, e] of result) e.file.path = path.join(abs, rel);
+  return result;
+}

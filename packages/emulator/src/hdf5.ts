@@ -1,0 +1,504 @@
+/**
+ * The little HDF5 the emulator needs, on h5wasm: write RT-DC files, read their metadata, and
+ * write condensed (scalar-only) copies.
+ */
+import { createRequire } from "node:module";
+import path from "node:path";
+import type * as H5 from "h5wasm";
+
+type H5Lib = typeof import("h5wasm");
+let h5Promise: Promise<H5Lib> | undefined;
+
+/** Loads h5wasm once, with the compression plugins and throwing error handler enabled. */
+export function loadH5(): Promise<H5Lib> {
+  if (!h5Promise) {
+    h5Promise = (async () => {
+      const mod = (await import("h5wasm/node")) as unknown as { default?: H5Lib } & H5Lib;
+      const h5 = (mod.default ?? mod) as H5Lib;
+      const Module = await h5.ready;
+      // Without this a missing filter plugin silently yields garbage instead of throwing.
+      Module.activate_throwing_error_handler();
+      try {
+        const require = createRequire(import.meta.url);
+        const pluginsDir = path.join(
+          path.dirname(require.resolve("h5wasm-plugins/package.json")),
+          "plugins",
+        );
+        if (!Module.get_plugin_search_paths().includes(pluginsDir)) {
+          Module.insert_plugin_search_path(pluginsDir, 0);
+        }
+      } catch {
+        // Plugins are optional: files compressed with gzip or stored raw are still readable.
+      }
+      return h5;
+    })();
+  }
+  return h5Promise;
+}
+
+/** JSON-compatible attribute value as stored in a file. */
+export type AttrValue = string | number | boolean | number[];
+
+/** Root attribute keys whose values dclab types as integers. */
+const INT_KEYS = new Set([
+  "experiment:event count",
+  "experiment:run index",
+  "imaging:roi position x",
+  "imaging:roi position y",
+  "imaging:roi size x",
+  "imaging:roi size y",
+  "fluorescence:bit depth",
+  "fluorescence:channel count",
+  "fluorescence:channels installed",
+  "fluorescence:laser count",
+  "fluorescence:lasers installed",
+  "fluorescence:sample rate",
+  "fluorescence:samples per event",
+  "fluorescence:trace median",
+  "online_contour:bin area min",
+  "online_contour:bin kernel",
+  "online_contour:bin threshold",
+  "online_contour:image blur",
+  "online_filter:target event count",
+]);
+
+/** Root attribute keys whose values dclab types as booleans. */
+export function isBoolKey(key: string): boolean {
+  return (
+    key === "online_contour:no absdiff" ||
+    key === "fmt_tdms:video frame offset" ||
+    key === "online_filter:target event count enabled" ||
+    (key.startsWith("online_filter:") && key.endsWith("soft limit"))
+  );
+}
+
+/** Data for one RT-DC file to write. */
+export interface RtdcData {
+  attrs: Record<string, AttrValue>;
+  /** 1-D scalar features, all of the same length. */
+  scalars: Record<string, Float32Array | Float64Array | Int32Array | BigInt64Array | Uint32Array>;
+  image?: { data: Uint8Array; height: number; width: number };
+  mask?: { data: Uint8Array; height: number; width: number };
+  contour?: Int32Array[];
+  traces?: Record<string, { data: Int16Array; samples: number }>;
+  logs?: Record<string, string[]>;
+  tables?: Record<string, { columns: string[]; rows: number[][] }>;
+}
+
+function writeAttr(target: H5.Group, key: string, value: AttrValue): void {
+  if (typeof value === "string") target.create_attribute(key, value);
+  else if (typeof value === "boolean") target.create_attribute(key, value ? 1 : 0, null, "<B");
+  else if (Array.isArray(value)) target.create_attribute(key, new Float64Array(value));
+  else if (INT_KEYS.has(key) && Number.isInteger(value))
+    target.create_attribute(key, value, null, "<q");
+  else target.create_attribute(key, value, null, "<d");
+}
+
+/** Writes an RT-DC file (scalars fletcher-less, gzip-4 compressed like dclab's older writer). */
+export async function writeRtdc(filePath: string, data: RtdcData): Promise<void> {
+  const h5 = await loadH5();
+  const file = new h5.File(filePath, "w");
+  try {
+    for (const [key, value] of Object.entries(data.attrs)) writeAttr(file, key, value);
+    const events = file.create_group("events");
+    for (const name of Object.keys(data.scalars).sort()) {
+      const values = data.scalars[name];
+      if (!values) continue;
+      const n = values.length;
+      events.create_dataset({
+        name,
+        data: values,
+        shape: [n],
+        maxshape: [null],
+        chunks: [Math.max(1, Math.min(n, 100_000))],
+        compression: 4,
+      });
+    }
+    for (const kind of ["image", "mask"] as const) {
+      const img = data[kind];
+      if (!img) continue;
+      const n = img.data.length / (img.height * img.width);
+      events.create_dataset({
+        name: kind,
+        data: img.data,
+        shape: [n, img.height, img.width],
+        maxshape: [null, img.height, img.width],
+        chunks: [Math.max(1, Math.min(n, 50)), img.height, img.width],
+        compression: 4,
+      });
+      const ds = events.get(kind) as H5.Dataset;
+      ds.create_attribute("CLASS", "IMAGE");
+      ds.create_attribute("IMAGE_VERSION", "1.2");
+      ds.create_attribute("IMAGE_SUBCLASS", "IMAGE_GRAYSCALE");
+    }
+    if (data.contour) {
+      const group = events.create_group("contour");
+      data.contour.forEach((points, i) => {
+        group.create_dataset({ name: String(i), data: points, shape: [points.length / 2, 2] });
+      });
+    }
+    if (data.traces) {
+      const group = events.create_group("trace");
+      for (const [name, trace] of Object.entries(data.traces)) {
+        const n = trace.data.length / trace.samples;
+        group.create_dataset({
+          name,
+          data: trace.data,
+          shape: [n, trace.samples],
+          maxshape: [null, trace.samples],
+          chunks: [Math.max(1, Math.min(n, 1000)), trace.samples],
+          compression: 4,
+        });
+      }
+    }
+    const logs = file.create_group("logs");
+    for (const [name, lines] of Object.entries(data.logs ?? {})) {
+      logs.create_dataset({ name, data: lines.length ? lines : [""] });
+    }
+    if (data.tables && Object.keys(data.tables).length) {
+      const tables = file.create_group("tables");
+      for (const [name, table] of Object.entries(data.tables)) {
+        // A compound table with one float64 column per name, as dclab stores monitoring tables.
+        const columns = new Map<string, Float64Array>();
+        table.columns.forEach((c, ci) => {
+          columns.set(
+            c,
+            Float64Array.from(table.rows, (row) => row[ci] ?? Number.NaN),
+          );
+        });
+        tables.create_dataset({ name, data: columns, shape: [table.rows.length] });
+      }
+    }
+  } finally {
+    file.close();
+  }
+}
+
+/** Metadata of an RT-DC file, all JSON-compatible. */
+export interface RtdcInfo {
+  /** Root attributes as `section:key` → value (bools as booleans, NaN dropped). */
+  attrs: Record<string, AttrValue>;
+  eventCount: number;
+  /** Innate features (stored in `events`), sorted. */
+  features: string[];
+  /** The 1-D (scalar) features among them, sorted. */
+  scalarFeatures: string[];
+  traces: string[];
+  logs: Record<string, string[]>;
+  tables: Record<string, [string[] | null, (number | null)[][][] | (number | null)[][]]>;
+}
+
+/** Event-wise feature names dclab does not recognise (ignored like dclab does). */
+const IGNORED_FEATURES = new Set(["ncells"]);
+const NON_SCALAR = new Set([
+  "image",
+  "image_bg",
+  "mask",
+  "contour",
+  "trace",
+  "qpi_pha",
+  "qpi_amp",
+  "raw_qpi_pha",
+  "raw_qpi_amp",
+]);
+
+function attrJson(attr: H5.Attribute, key: string): AttrValue | undefined {
+  let v: unknown;
+  try {
+    v = attr.json_value;
+  } catch {
+    return undefined;
+  }
+  if (typeof v === "string") return v;
+  if (typeof v === "boolean") return v;
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) return undefined;
+    if (isBoolKey(key) && (v === 0 || v === 1)) return v === 1;
+    return v;
+  }
+  if (Array.isArray(v)) {
+    const flat = (v as unknown[])
+      .flat(3)
+      .filter((x): x is number => typeof x === "number" && Number.isFinite(x));
+    return flat;
+  }
+  return undefined;
+}
+
+function cleanNumber(x: unknown): number | null {
+  if (typeof x === "bigint") return Number(x);
+  if (typeof x === "number") return Number.isFinite(x) ? x : null;
+  return null;
+}
+
+/** Reads the metadata of an RT-DC file (attributes, feature names, logs, tables). */
+export async function readRtdcInfo(filePath: string): Promise<RtdcInfo> {
+  const h5 = await loadH5();
+  const file = new h5.File(filePath, "r");
+  try {
+    const attrs: Record<string, AttrValue> = {};
+    for (const [key, attr] of Object.entries(file.attrs)) {
+      const v = attrJson(attr, key);
+      if (v !== undefined) attrs[key] = v;
+    }
+    const features: string[] = [];
+    const scalarFeatures: string[] = [];
+    let traces: string[] = [];
+    let length = 0;
+    const events = file.get("events");
+    if (events instanceof h5.Group) {
+      for (const name of events.keys()) {
+        if (IGNORED_FEATURES.has(name)) continue;
+        const obj = events.get(name);
+        if (obj instanceof h5.Group) {
+          const keys = obj.keys();
+          if (keys.length === 0) continue;
+          if (name === "trace") traces = keys.sort();
+          features.push(name);
+        } else if (obj instanceof h5.Dataset) {
+          const shape = obj.shape ?? [];
+          if (shape.length === 1 && !NON_SCALAR.has(name)) {
+            scalarFeatures.push(name);
+            length = Math.max(length, shape[0] ?? 0);
+          }
+          features.push(name);
+        }
+      }
+    }
+    const logs: Record<string, string[]> = {};
+    const logGroup = file.get("logs");
+    if (logGroup instanceof h5.Group) {
+      for (const name of logGroup.keys()) {
+        const ds = logGroup.get(name);
+        if (!(ds instanceof h5.Dataset)) continue;
+        try {
+          const v = ds.json_value;
+          logs[name] = (Array.isArray(v) ? v : [v]).map((x) => String(x));
+        } catch {
+          logs[name] = [];
+        }
+      }
+    }
+    const tables: RtdcInfo["tables"] = {};
+    const tableGroup = file.get("tables");
+    if (tableGroup instanceof h5.Group) {
+      for (const name of tableGroup.keys()) {
+        const ds = tableGroup.get(name);
+        if (!(ds instanceof h5.Dataset)) continue;
+        try {
+          const members = (ds.metadata as { compound_type?: { members: { name: string }[] } })
+            .compound_type?.members;
+          const value = ds.value as unknown;
+          if (members && Array.isArray(value)) {
+            tables[name] = [
+              members.map((m) => m.name),
+              (value as unknown[][]).map((row) => [row.map(cleanNumber)]),
+            ];
+          } else if (ArrayBuffer.isView(value)) {
+            const shape = ds.shape ?? [];
+            const cols = shape[1] ?? 1;
+            const arr = Array.from(value as unknown as ArrayLike<number>);
+            const rows: (number | null)[][] = [];
+            for (let r = 0; r < arr.length / cols; r++)
+              rows.push(arr.slice(r * cols, (r + 1) * cols).map(cleanNumber));
+            tables[name] = [null, rows];
+          }
+        } catch {
+          // An unreadable table (missing filter) is left out, like a broken log.
+        }
+      }
+    }
+    const countAttr = attrs["experiment:event count"];
+    const eventCount = typeof countAttr === "number" ? countAttr : length;
+    return {
+      attrs,
+      eventCount,
+      features: features.sort(),
+      scalarFeatures: scalarFeatures.sort(),
+      traces,
+      logs,
+      tables,
+    };
+  } finally {
+    file.close();
+  }
+}
+
+function copyAttrs(src: H5.Group, dst: H5.Group): void {
+  for (const [key, attr] of Object.entries(src.attrs)) {
+    let value: unknown;
+    try {
+      value = attr.value;
+    } catch {
+      continue;
+    }
+    const meta = attr.metadata as { type: number; size: number };
+    if (typeof value === "string") dst.create_attribute(key, value);
+    else if (typeof value === "bigint") dst.create_attribute(key, Number(value), null, "<q");
+    else if (typeof value === "number") {
+      if (meta.type === 0 || meta.type === 8)
+        dst.create_attribute(key, value, null, meta.size === 1 ? "<B" : "<q");
+      else dst.create_attribute(key, value, null, "<d");
+    } else if (typeof value === "boolean") dst.create_attribute(key, value ? 1 : 0, null, "<B");
+    else if (ArrayBuffer.isView(value)) {
+      dst.create_attribute(key, value as unknown as Float64Array, attr.shape ?? null);
+    } else if (Array.isArray(value) && value.every((x) => typeof x === "string")) {
+      dst.create_attribute(key, value as string[]);
+    }
+  }
+}
+
+/**
+ * Writes the condensed copy of an RT-DC file: root attributes, scalar features (plus the cheap
+ * ancillary ones dclab would compute: area_um, deform, aspect, area_ratio, index, time), logs.
+ */
+export async function writeCondensed(srcPath: string, dstPath: string): Promise<void> {
+  const h5 = await loadH5();
+  const src = new h5.File(srcPath, "r");
+  const dst = new h5.File(dstPath, "w");
+  try {
+    copyAttrs(src, dst);
+    const events = dst.create_group("events");
+    const srcEvents = src.get("events");
+    const features = new Map<string, ArrayLike<number> & { length: number }>();
+    let n = 0;
+    if (srcEvents instanceof h5.Group) {
+      for (const name of srcEvents.keys()) {
+        const ds = srcEvents.get(name);
+        if (!(ds instanceof h5.Dataset) || IGNORED_FEATURES.has(name)) continue;
+        const shape = ds.shape ?? [];
+        if (shape.length !== 1 || NON_SCALAR.has(name)) continue;
+        const value = ds.value;
+        if (!ArrayBuffer.isView(value)) continue;
+        // int64 features come back as BigInt64Array; the derived ones need plain numbers
+        const arr =
+          value instanceof BigInt64Array || value instanceof BigUint64Array
+            ? Float64Array.from(value, Number)
+            : value;
+        features.set(name, arr as unknown as Float64Array);
+        n = Math.max(n, shape[0] ?? 0);
+      }
+    }
+    const attr = (key: string): number | undefined => {
+      const a = src.attrs[key];
+      const v = a?.json_value;
+      return typeof v === "number" ? v : undefined;
+    };
+    const ps = attr("imaging:pixel size");
+    const fr = attr("imaging:frame rate");
+    const derived: Record<string, Float64Array> = {};
+    const f = (name: string) => features.get(name);
+    const map = (a: ArrayLike<number>, fn: (x: number, i: number) => number) => {
+      const out = new Float64Array(a.length);
+      for (let i = 0; i < a.length; i++) out[i] = fn(a[i] as number, i);
+      return out;
+    };
+    const cvx = f("area_cvx");
+    if (!f("area_um") && cvx && ps) derived.area_um = map(cvx, (x) => x * (ps * ps));
+    const circ = f("circ");
+    if (!f("deform") && circ) derived.deform = map(circ, (x) => 1 - x);
+    const sx = f("size_x");
+    const sy = f("size_y");
+    if (!f("aspect") && sx && sy) derived.aspect = map(sx, (x, i) => x / (sy[i] as number));
+    const msd = f("area_msd");
+    if (!f("area_ratio") && cvx && msd)
+      derived.area_ratio = map(cvx, (x, i) =>
+        (msd[i] as number) === 0 ? Number.NaN : x / (msd[i] as number),
+      );
+    if (!f("index") && n) derived.index = map(new Float64Array(n), (_x, i) => i + 1);
+    const frame = f("frame");
+    if (!f("time") && frame && fr) derived.time = map(frame, (x) => x / fr);
+    const all = new Map<string, ArrayLike<number>>([...features, ...Object.entries(derived)]);
+    for (const name of [...all.keys()].sort()) {
+      const values = all.get(name) as Float64Array;
+      events.create_dataset({
+        name,
+        data: values,
+        shape: [values.length],
+        maxshape: [null],
+        chunks: [Math.max(1, Math.min(values.length, 100_000))],
+        compression: 4,
+      });
+    }
+    const logs = dst.create_group("logs");
+    const srcLogs = src.get("logs");
+    if (srcLogs instanceof h5.Group) {
+      for (const name of srcLogs.keys()) {
+        const ds = srcLogs.get(name);
+        if (!(ds instanceof h5.Dataset)) continue;
+        try {
+          const v = ds.json_value;
+          const lines = (Array.isArray(v) ? v : [v]).map((x) => String(x));
+          logs.create_dataset({ name, data: lines.length ? lines : [""] });
+        } catch {
+          // skip an unreadable log
+        }
+      }
+    }
+    logs.create_dataset({
+      name: "dcor-emulator-condense",
+      data: [
+        JSON.stringify({
+          tool: "@dcor/emulator",
+          features: [...all.keys()].sort(),
+          source: path.basename(srcPath),
+        }),
+      ],
+    });
+  } finally {
+    dst.close();
+    src.close();
+  }
+}
+
+/** Metadata of a file this module is about to write from `data` (no need to read it back). */
+export function infoFromData(data: RtdcData): RtdcInfo {
+  const attrs: Record<string, AttrValue> = {};
+  for (const [k, v] of Object.entries(data.attrs)) {
+    if (typeof v === "number" && !Number.isFinite(v)) continue;
+    attrs[k] = v;
+  }
+  const scalarFeatures = Object.keys(data.scalars).sort();
+  const features = [...scalarFeatures];
+  if (data.image) features.push("image");
+  if (data.mask) features.push("mask");
+  if (data.contour?.length) features.push("contour");
+  const traces = Object.keys(data.traces ?? {}).sort();
+  if (traces.length) features.push("trace");
+  const tables: RtdcInfo["tables"] = {};
+  for (const [name, t] of Object.entries(data.tables ?? {})) {
+    tables[name] = [t.columns, t.rows.map((r) => [r.map((v) => (Number.isFinite(v) ? v : null))])];
+  }
+  const first = Object.values(data.scalars)[0];
+  const count = data.attrs["experiment:event count"];
+  return {
+    attrs,
+    eventCount: typeof count === "number" ? count : (first?.length ?? 0),
+    features: features.sort(),
+    scalarFeatures,
+    traces,
+    logs: Object.fromEntries(Object.entries(data.logs ?? {}).map(([k, v]) => [k, [...v]])),
+    tables,
+  };
+}
+
+/** The condensed counterpart of `data`: scalar features plus `index` and `time`, and the logs. */
+export function condenseData(data: RtdcData, sourceName: string): RtdcData {
+  const scalars: RtdcData["scalars"] = { ...data.scalars };
+  const first = Object.values(data.scalars)[0];
+  const n = first?.length ?? 0;
+  if (!scalars.index) scalars.index = Float64Array.from({ length: n }, (_x, i) => i + 1);
+  const frame = data.scalars.frame;
+  const fr = data.attrs["imaging:frame rate"];
+  if (!scalars.time && frame && typeof fr === "number")
+    scalars.time = Float64Array.from(frame as Float64Array, (x) => Number(x) / fr);
+  const logs = { ...(data.logs ?? {}) };
+  logs["dcor-emulator-condense"] = [
+    JSON.stringify({
+      tool: "@dcor/emulator",
+      features: Object.keys(scalars).sort(),
+      source: sourceName,
+    }),
+  ];
+  return { attrs: { ...data.attrs }, scalars, logs };
+}

@@ -1,0 +1,210 @@
+/** Writing responses: bodies from memory or files, with the fault plan's transforms and counting. */
+import { createReadStream } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { FaultPlan } from "./faults.js";
+import type { EmulatorStats, RouteName } from "./stats.js";
+
+/** A body read from a file: bytes `start..end` inclusive. */
+export interface FileBody {
+  path: string;
+  start: number;
+  end: number;
+}
+
+/** A response as handlers produce it; `bodyOffset` is the absolute file offset of the body. */
+export interface Outgoing {
+  status: number;
+  headers: Record<string, string | number>;
+  body?: Uint8Array | FileBody;
+  bodyOffset?: number;
+}
+
+export function isFileBody(body: Outgoing["body"]): body is FileBody {
+  return !!body && !(body instanceof Uint8Array);
+}
+
+export function bodyLength(body: Outgoing["body"]): number {
+  if (!body) return 0;
+  if (isFileBody(body)) return Math.max(0, body.end - body.start + 1);
+  return body.length;
+}
+
+export function jsonResponse(
+  status: number,
+  value: unknown,
+  extra: Record<string, string> = {},
+): Outgoing {
+  return {
+    status,
+    headers: { "Content-Type": "application/json;charset=utf-8", ...extra },
+    body: Buffer.from(JSON.stringify(value)),
+  };
+}
+
+export function htmlResponse(
+  status: number,
+  title: string,
+  text: string,
+  extra: Record<string, string> = {},
+): Outgoing {
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const html = `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title></head><body><h1>${esc(title)}</h1><p>${esc(text)}</p></body></html>\n`;
+  return {
+    status,
+    headers: { "Content-Type": "text/html; charset=utf-8", ...extra },
+    body: Buffer.from(html),
+  };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function corruptChunk(
+  chunk: Buffer,
+  chunkOffset: number,
+  corrupt: NonNullable<FaultPlan["corrupt"]>,
+  totalStart: number,
+  total: number,
+): Buffer {
+  const start = corrupt.offset ?? totalStart + Math.floor(total / 2);
+  const end = start + corrupt.count;
+  const lo = Math.max(start, chunkOffset);
+  const hi = Math.min(end, chunkOffset + chunk.length);
+  if (lo >= hi) return chunk;
+  const copy = Buffer.from(chunk);
+  for (let i = lo; i < hi; i++) copy[i - chunkOffset] = (copy[i - chunkOffset] as number) ^ 0xff;
+  return copy;
+}
+
+async function* chunksOf(body: Outgoing["body"]): AsyncGenerator<Buffer> {
+  if (!body) return;
+  if (isFileBody(body)) {
+    if (body.end < body.start) return;
+    for await (const c of createReadStream(body.path, {
+      start: body.start,
+      end: body.end,
+      highWaterMark: 64 * 1024,
+    })) {
+      yield c as Buffer;
+    }
+  } else {
+    for (let i = 0; i < body.length; i += 64 * 1024)
+      yield Buffer.from(body.buffer, body.byteOffset + i, Math.min(64 * 1024, body.length - i));
+  }
+}
+
+function write(res: ServerResponse, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (res.destroyed) return reject(new Error("socket closed"));
+    const ok = res.write(chunk, (err) => (err ? reject(err) : undefined));
+    if (ok) resolve();
+    else {
+      const onDrain = () => {
+        res.off("close", onClose);
+        resolve();
+      };
+      const onClose = () => {
+        res.off("drain", onDrain);
+        reject(new Error("socket closed"));
+      };
+      res.once("drain", onDrain);
+      res.once("close", onClose);
+    }
+  });
+}
+
+/**
+ * Sends `out` applying the plan's body faults (throttle, reset, corruption) and records the
+ * request in `stats`. Never throws.
+ */
+export async function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  out: Outgoing,
+  plan: FaultPlan,
+  stats: EmulatorStats,
+  route: RouteName,
+): Promise<void> {
+  let sent = 0;
+  const length = bodyLength(out.body);
+  const headers: Record<string, string | number> = { ...out.headers };
+  if (headers["Content-Length"] === undefined) headers["Content-Length"] = length;
+  const range = req.headers.range;
+  const finish = () =>
+    stats.record(route, {
+      method: req.method ?? "GET",
+      path: req.url ?? "/",
+      status: out.status,
+      bytesSent: sent,
+      ...(typeof range === "string" ? { range } : {}),
+    });
+  try {
+    res.writeHead(out.status, headers);
+    if (req.method === "HEAD" || !out.body || length === 0) {
+      res.end();
+      finish();
+      return;
+    }
+    const bps = plan.bytesPerSecond;
+    const resetAt = plan.resetAfterBytes;
+    const started = Date.now();
+    let offset = out.bodyOffset ?? 0;
+    for await (let chunk of chunksOf(out.body)) {
+      if (plan.corrupt)
+        chunk = corruptChunk(chunk, offset, plan.corrupt, out.bodyOffset ?? 0, length);
+      offset += chunk.length;
+      // small slices when throttled, so the rate is smooth
+      const slice = bps ? Math.max(1, Math.min(chunk.length, Math.ceil(bps / 20))) : chunk.length;
+      for (let i = 0; i < chunk.length; i += slice) {
+        let part = chunk.subarray(i, Math.min(chunk.length, i + slice));
+        if (resetAt !== undefined && sent + part.length > resetAt) {
+          part = part.subarray(0, Math.max(0, resetAt - sent));
+          if (part.length) {
+            await write(res, part);
+            sent += part.length;
+          }
+          // let the bytes leave before the reset
+          await sleep(10);
+          res.socket?.resetAndDestroy?.();
+          res.destroy();
+          finish();
+          return;
+        }
+        await write(res, part);
+        sent += part.length;
+        if (bps) {
+          const due = started + (sent / bps) * 1000;
+          const wait = due - Date.now();
+          if (wait > 0) await sleep(wait);
+        }
+      }
+    }
+    if (resetAt !== undefined && sent >= resetAt) {
+      res.socket?.resetAndDestroy?.();
+      res.destroy();
+    } else res.end();
+  } catch {
+    res.destroy();
+  }
+  finish();
+}
+
+/** Reads a request body up to `limit` bytes; rejects with `RangeError` beyond. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new RangeError("request body too large"));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
