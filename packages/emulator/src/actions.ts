@@ -302,21 +302,25 @@ function packageSearch(ctx: ActionContext, data: DataDict): unknown {
     if (!fqNodes.every((n) => matches(n, doc, ctx.now))) continue;
     scored.push({ ds, score });
   }
-  scored.sort((a, b) => {
-    for (const s of sort) {
-      const va =
-        s.field === "score"
-          ? a.score
-          : (SORT_FIELDS[s.field] as (d: DatasetRecord) => string | number)(a.ds);
-      const vb =
-        s.field === "score"
-          ? b.score
-          : (SORT_FIELDS[s.field] as (d: DatasetRecord) => string | number)(b.ds);
-      if (va < vb) return s.desc ? 1 : -1;
-      if (va > vb) return s.desc ? -1 : 1;
+  // compute the sort keys once per dataset, not per comparison
+  const keyed = scored.map((item) => ({
+    item,
+    keys: sort.map((srt) =>
+      srt.field === "score"
+        ? item.score
+        : (SORT_FIELDS[srt.field] as (d: DatasetRecord) => string | number)(item.ds),
+    ),
+  }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < sort.length; i++) {
+      const va = a.keys[i] as string | number;
+      const vb = b.keys[i] as string | number;
+      if (va < vb) return sort[i]?.desc ? 1 : -1;
+      if (va > vb) return sort[i]?.desc ? -1 : 1;
     }
     return 0;
   });
+  scored.splice(0, scored.length, ...keyed.map((k) => k.item));
   const facets: Record<string, Record<string, number>> = {};
   const searchFacets: Record<
     string,

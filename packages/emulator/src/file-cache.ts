@@ -108,30 +108,85 @@ async function ensureFolder(
   const existing = await readManifest(dir);
   if (existing) return fromManifest(dir, existing);
   await fs.mkdir(root, { recursive: true });
-  const tmp = path.join(root, `.tmp-${id}-${process.pid}-${randomBytes(4).toString("hex")}`);
-  await fs.mkdir(tmp, { recursive: true });
+  // One process builds, the others wait for its folder (instead of all building at once).
+  const release = await acquireLock(
+    path.join(root, `${id}.lock`),
+    async () => !!(await readManifest(dir)),
+  );
   try {
-    const entries = await build(tmp);
-    const manifest: Manifest = { version: GENERATOR_VERSION, entries };
-    await fs.writeFile(path.join(tmp, "manifest.json"), JSON.stringify(manifest));
+    const ready = await readManifest(dir);
+    if (ready) return fromManifest(dir, ready);
+    const tmp = path.join(root, `.tmp-${id}-${process.pid}-${randomBytes(4).toString("hex")}`);
+    await fs.mkdir(tmp, { recursive: true });
     try {
-      await fs.rename(tmp, dir);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== "ENOTEMPTY" && code !== "EEXIST" && code !== "EPERM" && code !== "EACCES")
-        throw err;
-      // Another process finished first; if its folder is somehow broken, replace it.
-      if (!(await readManifest(dir))) {
-        await fs.rm(dir, { recursive: true, force: true });
+      const entries = await build(tmp);
+      const manifest: Manifest = { version: GENERATOR_VERSION, entries };
+      await fs.writeFile(path.join(tmp, "manifest.json"), JSON.stringify(manifest));
+      try {
         await fs.rename(tmp, dir);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== "ENOTEMPTY" && code !== "EEXIST" && code !== "EPERM" && code !== "EACCES")
+          throw err;
+        // Another process finished first; if its folder is somehow broken, replace it.
+        if (!(await readManifest(dir))) {
+          await fs.rm(dir, { recursive: true, force: true });
+          await fs.rename(tmp, dir);
+        }
       }
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true }).catch(() => {});
     }
   } finally {
-    await fs.rm(tmp, { recursive: true, force: true }).catch(() => {});
+    await release();
   }
   const m = await readManifest(dir);
   if (!m) throw new Error(`emulator cache folder ${dir} is unreadable`);
   return fromManifest(dir, m);
+}
+
+/** Locks older than this (or held by a dead process) are taken over. */
+const STALE_LOCK_MS = 180_000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Takes an exclusive lock file (O_EXCL). While another live process holds it, polls until
+ * `done()` says the work is finished (then returns a no-op release) or the lock is free.
+ */
+async function acquireLock(
+  lockPath: string,
+  done: () => Promise<boolean>,
+): Promise<() => Promise<void>> {
+  for (;;) {
+    try {
+      const fh = await fs.open(lockPath, "wx");
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return () => fs.rm(lockPath, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    if (await done()) return async () => {};
+    try {
+      const [text, st] = await Promise.all([fs.readFile(lockPath, "utf8"), fs.stat(lockPath)]);
+      const pid = Number(text);
+      const stale =
+        Date.now() - st.mtimeMs > STALE_LOCK_MS ||
+        (Number.isInteger(pid) && pid > 0 && !processAlive(pid));
+      if (stale && text.length > 0) await fs.rm(lockPath, { force: true });
+    } catch {
+      // the lock vanished meanwhile: try again
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function storeEntry(
