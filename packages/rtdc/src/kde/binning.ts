@@ -85,14 +85,23 @@ export interface DoaneResult {
 
 /** Doane's formula on the finite values of `a` (dclab `bin_width_doane` with intermediates). */
 export function doane(a: ArrayLike<number>, opts: BinningOptions = {}): DoaneResult {
-  const data = finiteValues(a);
+  return doaneFinite(finiteValues(a), opts.float32 ?? false);
+}
+
+/** Doane's formula on data known to be finite, plus the data range. */
+export function doaneFinite(
+  data: ArrayLike<number>,
+  float32: boolean,
+): DoaneResult & { lo: number; hi: number } {
   const n = data.length;
-  if (n === 0) return { n, skew: Number.NaN, sigmaG1: Number.NaN, k: Number.NaN, width: 1 };
-  const g1 = skewness(data, opts);
+  if (n === 0) {
+    return { n, skew: Number.NaN, sigmaG1: Number.NaN, k: Number.NaN, width: 1, lo: 0, hi: 0 };
+  }
+  const g1 = skewness(data, { float32 });
   const sigmaG1 = Math.sqrt((6 * (n - 2)) / ((n + 1) * (n + 3)));
   const k = 1 + Math.log2(n) + Math.log2(1 + Math.abs(g1) / sigmaG1);
   const [lo, hi] = minMax(data);
-  return { n, skew: g1, sigmaG1, k, width: range(lo, hi, opts.float32 ?? false) / k };
+  return { n, skew: g1, sigmaG1, k, width: range(lo, hi, float32) / k, lo, hi };
 }
 
 /** Doane bin width of the finite values of `a` (1 for empty input; may be NaN or 0). */
@@ -113,11 +122,14 @@ export function roundHalfEven(v: number): number {
  * (dclab then uses `max(5, …)` for the histogram KDE.)
  */
 export function binNumDoane(a: ArrayLike<number>, opts: BinningOptions = {}): number {
-  const data = finiteValues(a);
-  const width = binWidthDoane(data, opts);
-  if (width === 0 || Number.isNaN(width)) return 5;
-  const [lo, hi] = minMax(data);
-  return roundHalfEven(range(lo, hi, opts.float32 ?? false) / width);
+  return binNumFinite(finiteValues(a), opts.float32 ?? false);
+}
+
+/** {@link binNumDoane} for data known to be finite. */
+export function binNumFinite(data: ArrayLike<number>, float32: boolean): number {
+  const d = doaneFinite(data, float32);
+  if (d.width === 0 || Number.isNaN(d.width)) return 5;
+  return roundHalfEven(range(d.lo, d.hi, float32) / d.width);
 }
 
 /** Linear-interpolation percentile (numpy's default method) of sorted data, `q` in [0, 100]. */

@@ -1,5 +1,5 @@
 /** Histogram-based KDE (dclab `kde_histogram`): a density histogram smoothed by a bicubic spline. */
-import { type BinningOptions, binNumDoane, minMax } from "./binning.js";
+import { type BinningOptions, binNumFinite, minMax } from "./binning.js";
 import { BicubicGrid } from "./spline.js";
 
 /** Bin edges like numpy's `histogram2d` with an integer bin count: linspace(min, max, bins + 1). */
@@ -15,22 +15,6 @@ export function histogramEdges(lo: number, hi: number, bins: number): Float64Arr
   for (let i = 0; i < bins; i++) edges[i] = i * step + first;
   edges[bins] = last;
   return edges;
-}
-
-/**
- * Index of the bin holding v, with numpy's semantics: bins are half-open [e_i, e_{i+1}) except
- * the last, which is closed. Returns −1 outside [e_0, e_b].
- */
-function binIndex(edges: Float64Array, v: number, first: number, invStep: number): number {
-  const b = edges.length - 1;
-  if (!(v >= first) || !(v <= edges[b]!)) return -1;
-  if (v === edges[b]!) return b - 1;
-  let i = Math.floor((v - first) * invStep);
-  if (i > b - 1) i = b - 1;
-  else if (i < 0) i = 0;
-  while (i > 0 && v < edges[i]!) i--;
-  while (i < b - 1 && v >= edges[i + 1]!) i++;
-  return i;
 }
 
 /** A 2-D density histogram: `density[ix·by + iy]` = count/(N·Δx·Δy) as numpy computes it. */
@@ -55,13 +39,25 @@ export function histogram2d(
   const counts = new Uint32Array(bx * by);
   const xf = xedges[0]!;
   const yf = yedges[0]!;
-  const xinv = bx / (xedges[bx]! - xf);
-  const yinv = by / (yedges[by]! - yf);
+  const xl = xedges[bx]!;
+  const yl = yedges[by]!;
+  const xinv = bx / (xl - xf);
+  const yinv = by / (yl - yf);
   let total = 0;
   for (let i = 0; i < x.length; i++) {
-    const ix = binIndex(xedges, x[i]!, xf, xinv);
-    const iy = binIndex(yedges, y[i]!, yf, yinv);
-    if (ix < 0 || iy < 0) continue;
+    const xv = x[i]!;
+    const yv = y[i]!;
+    if (!(xv >= xf && xv <= xl && yv >= yf && yv <= yl)) continue;
+    // The uniform-step guess is off by at most one bin; numpy's edges decide. Bins are
+    // half-open [e_i, e_{i+1}) except the last, which also holds its right edge.
+    let ix = ((xv - xf) * xinv) | 0;
+    if (ix > bx - 1) ix = bx - 1;
+    if (xv < xedges[ix]!) ix--;
+    else if (ix < bx - 1 && xv >= xedges[ix + 1]!) ix++;
+    let iy = ((yv - yf) * yinv) | 0;
+    if (iy > by - 1) iy = by - 1;
+    if (yv < yedges[iy]!) iy--;
+    else if (iy < by - 1 && yv >= yedges[iy + 1]!) iy++;
     counts[ix * by + iy]!++;
     total++;
   }
@@ -99,8 +95,9 @@ export function kdeHistogram(
   py: Float64Array,
   opts: HistogramKdeOptions = {},
 ): Float64Array {
-  const bx = opts.bins?.[0] ?? Math.max(5, binNumDoane(ex, opts));
-  const by = opts.bins?.[1] ?? Math.max(5, binNumDoane(ey, opts));
+  const f32 = opts.float32 ?? false;
+  const bx = opts.bins?.[0] ?? Math.max(5, binNumFinite(ex, f32));
+  const by = opts.bins?.[1] ?? Math.max(5, binNumFinite(ey, f32));
   const hist = histogram2d(ex, ey, bx, by);
   const spline = new BicubicGrid(binCentres(hist.xedges), binCentres(hist.yedges), hist.density);
   const out = new Float64Array(px.length);

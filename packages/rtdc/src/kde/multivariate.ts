@@ -6,7 +6,7 @@
  * that (difference, square, scaling, exp and the 1/√(2π) factor rounded to float32), so results
  * agree with dclab to ~1e-7 instead of ~1e-6.
  */
-import { type BinningOptions, binWidthDoane } from "./binning.js";
+import { type BinningOptions, doaneFinite } from "./binning.js";
 import { FAST_EXP_MIN, fastExp } from "./fastexp.js";
 
 /** Options of the multivariate KDE (pass them as `kdeKwargs`). */
@@ -29,8 +29,8 @@ export function kdeMultivariate(
   const qy = py ?? ey;
   const n = ex.length;
   const out = new Float64Array(qx.length);
-  const bx = opts.bw?.[0] ?? binWidthDoane(ex, opts) / 2;
-  const by = opts.bw?.[1] ?? binWidthDoane(ey, opts) / 2;
+  const bx = opts.bw?.[0] ?? doaneFinite(ex, opts.float32 ?? false).width / 2;
+  const by = opts.bw?.[1] ?? doaneFinite(ey, opts.float32 ?? false).width / 2;
   // statsmodels needs more observations than variables.
   if (n <= 2 || !(bx > 0) || !(by > 0) || !Number.isFinite(bx) || !Number.isFinite(by)) {
     return out.fill(Number.NaN);

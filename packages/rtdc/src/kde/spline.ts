@@ -214,17 +214,15 @@ export class BicubicGrid {
     const yl = gy[ny - 1]!;
     const xv = x < this.x0 ? this.x0 : Math.min(x, xl);
     const yv = y < this.y0 ? this.y0 : Math.min(y, yl);
-    // Uniform-grid guess, corrected against the actual knots (they are not exactly uniform).
-    let cx = Math.floor((xv - this.x0) * this.invDx);
+    // Uniform-grid guess, off by at most one cell; the actual knots decide.
+    let cx = ((xv - this.x0) * this.invDx) | 0;
     if (cx > nx - 2) cx = nx - 2;
-    else if (cx < 0) cx = 0;
-    while (cx > 0 && xv < gx[cx]!) cx--;
-    while (cx < nx - 2 && xv >= gx[cx + 1]!) cx++;
-    let cy = Math.floor((yv - this.y0) * this.invDy);
+    if (xv < gx[cx]!) cx--;
+    else if (cx < nx - 2 && xv >= gx[cx + 1]!) cx++;
+    let cy = ((yv - this.y0) * this.invDy) | 0;
     if (cy > ny - 2) cy = ny - 2;
-    else if (cy < 0) cy = 0;
-    while (cy > 0 && yv < gy[cy]!) cy--;
-    while (cy < ny - 2 && yv >= gy[cy + 1]!) cy++;
+    if (yv < gy[cy]!) cy--;
+    else if (cy < ny - 2 && yv >= gy[cy + 1]!) cy++;
     const tx = xv - gx[cx]!;
     const ty = yv - gy[cy]!;
     const a = this.cells;
@@ -234,5 +232,56 @@ export class BicubicGrid {
     const r2 = a[b + 8]! + ty * (a[b + 9]! + ty * (a[b + 10]! + ty * a[b + 11]!));
     const r3 = a[b + 12]! + ty * (a[b + 13]! + ty * (a[b + 14]! + ty * a[b + 15]!));
     return r0 + tx * (r1 + tx * (r2 + tx * r3));
+  }
+
+  /**
+   * Evaluate at many points (clamped), writing max(0, value) when `clipNegative` is set.
+   * One tight loop with everything in locals: several times faster than calling `evaluate`.
+   */
+  evaluateMany(
+    px: Float64Array,
+    py: Float64Array,
+    out: Float64Array,
+    clipNegative = false,
+  ): Float64Array {
+    const gx = this.gx;
+    const gy = this.gy;
+    const a = this.cells;
+    const nx = gx.length;
+    const ny = gy.length;
+    const x0 = this.x0;
+    const y0 = this.y0;
+    const xl = gx[nx - 1]!;
+    const yl = gy[ny - 1]!;
+    const invDx = this.invDx;
+    const invDy = this.invDy;
+    const lastX = nx - 2;
+    const lastY = ny - 2;
+    for (let i = 0; i < px.length; i++) {
+      let xv = px[i]!;
+      let yv = py[i]!;
+      if (xv < x0) xv = x0;
+      else if (xv > xl) xv = xl;
+      if (yv < y0) yv = y0;
+      else if (yv > yl) yv = yl;
+      let cx = ((xv - x0) * invDx) | 0;
+      if (cx > lastX) cx = lastX;
+      if (xv < gx[cx]!) cx--;
+      else if (cx < lastX && xv >= gx[cx + 1]!) cx++;
+      let cy = ((yv - y0) * invDy) | 0;
+      if (cy > lastY) cy = lastY;
+      if (yv < gy[cy]!) cy--;
+      else if (cy < lastY && yv >= gy[cy + 1]!) cy++;
+      const tx = xv - gx[cx]!;
+      const ty = yv - gy[cy]!;
+      const b = (cx * (ny - 1) + cy) << 4;
+      const r0 = a[b]! + ty * (a[b + 1]! + ty * (a[b + 2]! + ty * a[b + 3]!));
+      const r1 = a[b + 4]! + ty * (a[b + 5]! + ty * (a[b + 6]! + ty * a[b + 7]!));
+      const r2 = a[b + 8]! + ty * (a[b + 9]! + ty * (a[b + 10]! + ty * a[b + 11]!));
+      const r3 = a[b + 12]! + ty * (a[b + 13]! + ty * (a[b + 14]! + ty * a[b + 15]!));
+      const v = r0 + tx * (r1 + tx * (r2 + tx * r3));
+      out[i] = clipNegative && v < 0 ? 0 : v;
+    }
+    return out;
   }
 }
