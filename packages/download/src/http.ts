@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { type Dispatcher, request } from "undici";
-import { NetworkError, RedirectError, StallError, TimeoutError } from "./errors.js";
+import { Writable } from "node:stream";
+import { type Dispatcher, request, stream } from "undici";
+import { DownloadError, NetworkError, RedirectError, StallError, TimeoutError } from "./errors.js";
 import type { HeadersFor } from "./types.js";
 
 /** One response of {@link openResponse}, after redirects were followed. */
@@ -29,6 +30,104 @@ export interface OpenRequest {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** Errors raised by a body sink on purpose; passed through unchanged by {@link streamResponse}. */
+export class SinkError extends Error {}
+
+/** Status, headers and URL of a response (after redirects). */
+export interface ResponseHead {
+  status: number;
+  headers: IncomingHttpHeaders;
+  url: URL;
+}
+
+/** A Writable that throws nothing away loudly: it just drops what it gets. */
+export function discardSink(): Writable {
+  return new Writable({
+    write(_c, _e, cb) {
+      cb();
+    },
+  });
+}
+
+function authHeaders(req: OpenRequest, url: URL, origin: string): Record<string, string> {
+  const headers: Record<string, string> = { ...req.headers };
+  if (url.origin === origin && req.headersFor) {
+    const auth = req.headersFor(url) ?? {};
+    for (const [k, v] of Object.entries(auth)) {
+      headers[k.toLowerCase()] = v;
+      req.secrets.add(v);
+      const bearer = /^(?:bearer|token|basic)\s+(.+)$/i.exec(v);
+      if (bearer?.[1]) req.secrets.add(bearer[1]);
+    }
+  }
+  return headers;
+}
+
+function nextHop(
+  url: URL,
+  status: number,
+  location: string | undefined,
+  hop: number,
+  max: number,
+): URL {
+  if (!location) throw new RedirectError(`HTTP ${status} without Location`, url.href);
+  if (hop >= max) throw new RedirectError("too many redirects", url.href);
+  let next: URL;
+  try {
+    next = new URL(location, url);
+  } catch {
+    throw new RedirectError("invalid redirect Location", url.href);
+  }
+  if (next.protocol !== "http:" && next.protocol !== "https:") {
+    throw new RedirectError(`redirect to unsupported protocol ${next.protocol}`, url.href);
+  }
+  if (url.protocol === "https:" && next.protocol === "http:") {
+    throw new RedirectError("refusing redirect from https to http", url.href);
+  }
+  return next;
+}
+
+/**
+ * Like {@link openResponse} but streams the final body into the Writable that `sinkFor`
+ * returns for the response head (undici's `stream()`, much faster than iterating a body).
+ * Resolves with the head once the sink finished; rejects with a mapped network error, or with
+ * the sink's own {@link SinkError}/DownloadError unchanged.
+ */
+export async function streamResponse(
+  req: OpenRequest,
+  sinkFor: (head: ResponseHead) => Writable,
+): Promise<ResponseHead> {
+  const origin = req.url.origin;
+  let url = req.url;
+  for (let hop = 0; ; hop++) {
+    let head: ResponseHead | undefined;
+    try {
+      await stream(
+        url,
+        {
+          method: req.method,
+          headers: authHeaders(req, url, origin),
+          signal: req.signal,
+          headersTimeout: req.headersTimeout,
+          bodyTimeout: req.bodyTimeout,
+          ...(req.dispatcher ? { dispatcher: req.dispatcher } : {}),
+        },
+        ({ statusCode, headers }) => {
+          head = { status: statusCode, headers, url };
+          return REDIRECTS.has(statusCode) ? discardSink() : sinkFor(head);
+        },
+      );
+    } catch (err) {
+      if (req.signal.aborted) throw req.signal.reason;
+      if (err instanceof SinkError || err instanceof DownloadError) throw err;
+      throw mapNetworkError(err, url, req);
+    }
+    if (!head) throw new NetworkError("no response", url.href);
+    if (!REDIRECTS.has(head.status)) return head;
+    url = nextHop(url, head.status, headerValue(head.headers.location), hop, req.maxRedirects);
+  }
+}
+
 /**
  * GET/HEAD with manual redirects. Headers from `headersFor` are only attached when the hop's
  * origin equals the origin of the original URL, so a token for the CKAN site never reaches the
@@ -38,21 +137,11 @@ export async function openResponse(req: OpenRequest): Promise<OpenedResponse> {
   const origin = req.url.origin;
   let url = req.url;
   for (let hop = 0; ; hop++) {
-    const headers: Record<string, string> = { ...req.headers };
-    if (url.origin === origin && req.headersFor) {
-      const auth = req.headersFor(url) ?? {};
-      for (const [k, v] of Object.entries(auth)) {
-        headers[k.toLowerCase()] = v;
-        req.secrets.add(v);
-        const bearer = /^(?:bearer|token|basic)\s+(.+)$/i.exec(v);
-        if (bearer?.[1]) req.secrets.add(bearer[1]);
-      }
-    }
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, {
         method: req.method,
-        headers,
+        headers: authHeaders(req, url, origin),
         signal: req.signal,
         headersTimeout: req.headersTimeout,
         bodyTimeout: req.bodyTimeout,
@@ -64,23 +153,8 @@ export async function openResponse(req: OpenRequest): Promise<OpenedResponse> {
     if (!REDIRECTS.has(res.statusCode)) {
       return { status: res.statusCode, headers: res.headers, body: res.body, url };
     }
-    res.body.dump().catch(() => {});
-    const location = headerValue(res.headers.location);
-    if (!location) throw new RedirectError(`HTTP ${res.statusCode} without Location`, url.href);
-    if (hop >= req.maxRedirects) throw new RedirectError("too many redirects", url.href);
-    let next: URL;
-    try {
-      next = new URL(location, url);
-    } catch {
-      throw new RedirectError("invalid redirect Location", url.href);
-    }
-    if (next.protocol !== "http:" && next.protocol !== "https:") {
-      throw new RedirectError(`redirect to unsupported protocol ${next.protocol}`, url.href);
-    }
-    if (url.protocol === "https:" && next.protocol === "http:") {
-      throw new RedirectError("refusing redirect from https to http", url.href);
-    }
-    url = next;
+    discard(res.body);
+    url = nextHop(url, res.statusCode, headerValue(res.headers.location), hop, req.maxRedirects);
   }
 }
 

@@ -1,5 +1,6 @@
 import { type FileHandle, mkdir, open, rename, rm, stat, truncate } from "node:fs/promises";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { isS3Etag, normalizeEtag, StreamHasher } from "./checksum.js";
 import {
   ChecksumMismatchError,
@@ -14,12 +15,13 @@ import {
 } from "./errors.js";
 import {
   discard,
+  discardSink,
   headerValue,
-  mapNetworkError,
-  type OpenedResponse,
   openResponse,
   parseContentRange,
   parseRetryAfter,
+  SinkError,
+  streamResponse,
 } from "./http.js";
 import type { DownloadJob } from "./job.js";
 import type { ResolvedOptions } from "./options.js";
@@ -44,14 +46,21 @@ export interface RunnerEnv {
 }
 
 /** A write to the part file failed; the hasher may be ahead of the file. */
-class WriteFailure extends Error {
+class WriteFailure extends SinkError {
   constructor(readonly original: unknown) {
     super("write failed");
   }
 }
 
 /** The disk (nearly) ran full during a transfer: wait for space, then continue. */
-class DiskFull extends Error {}
+class DiskFull extends SinkError {}
+
+/** The response cannot be used (e.g. wrong Content-Range): drop it and start from zero. */
+class RestartNeeded extends SinkError {
+  constructor(readonly why: RestartInfo["reason"]) {
+    super(why);
+  }
+}
 
 const BATCH_BYTES = 1024 * 1024;
 
@@ -63,14 +72,14 @@ class BatchWriter {
   private batch: Buffer[] = [];
   private batchLen = 0;
   private pending: Promise<void> | undefined;
-  written = 0;
 
   constructor(private readonly fh: FileHandle) {}
 
-  async push(chunk: Buffer): Promise<void> {
+  /** Buffer a chunk; returns a promise only when a write had to be waited for. */
+  push(chunk: Buffer): Promise<void> | undefined {
     this.batch.push(chunk);
     this.batchLen += chunk.length;
-    if (this.batchLen >= BATCH_BYTES) await this.flushBatch();
+    return this.batchLen >= BATCH_BYTES ? this.flushBatch() : undefined;
   }
 
   private async flushBatch(): Promise<void> {
@@ -90,7 +99,6 @@ class BatchWriter {
       while (off < buf.length) {
         const { bytesWritten } = await this.fh.write(buf, off, buf.length - off);
         off += bytesWritten;
-        this.written += bytesWritten;
       }
     } catch (err) {
       throw new WriteFailure(err);
@@ -101,6 +109,68 @@ class BatchWriter {
   async drain(): Promise<void> {
     await this.flushBatch();
     if (this.pending) await this.pending;
+  }
+}
+
+/**
+ * Writable that appends a response body to the part file (opened in `construct`, truncated
+ * first when the download restarts from zero). `whenClosed` settles once every accepted byte is
+ * written (or failed) and the file is closed — only then may the part file be inspected.
+ */
+class PartSink extends Writable {
+  private fh: FileHandle | undefined;
+  writer: BatchWriter | undefined;
+  readonly whenClosed: Promise<void>;
+  private markClosed!: () => void;
+
+  constructor(
+    private readonly file: string,
+    private readonly truncateFirst: boolean,
+    private readonly onChunk: (chunk: Buffer, sink: PartSink) => Promise<void> | undefined,
+  ) {
+    super({ highWaterMark: 256 * 1024 });
+    this.whenClosed = new Promise((r) => {
+      this.markClosed = r;
+    });
+  }
+
+  override _construct(cb: (err?: Error | null) => void): void {
+    open(this.file, "a")
+      .then(async (fh) => {
+        this.fh = fh;
+        if (this.truncateFirst) await fh.truncate(0);
+        this.writer = new BatchWriter(fh);
+      })
+      .then(
+        () => cb(),
+        (err) => cb(new WriteFailure(err)),
+      );
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    let p: Promise<void> | undefined;
+    try {
+      p = this.onChunk(chunk, this);
+    } catch (err) {
+      cb(err as Error);
+      return;
+    }
+    if (p) p.then(() => cb(), cb);
+    else cb();
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    (this.writer ? this.writer.drain() : Promise.resolve()).then(() => cb(), cb);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    const w = this.writer ? this.writer.drain().catch(() => {}) : Promise.resolve();
+    w.then(() => this.fh?.close())
+      .catch(() => {})
+      .finally(() => {
+        this.markClosed();
+        cb(err);
+      });
   }
 }
 
@@ -368,8 +438,9 @@ async function transfer(
     await waitForDisk(job, env, total === undefined ? 0 : Math.max(0, total - before), signal);
     env.setState(job, "transferring");
     env.progress(job, hasher.bytes, total, true);
-    let fh: FileHandle | undefined;
-    let res: OpenedResponse | undefined;
+    let sink: PartSink | undefined;
+    let statusError: HTTPStatusError | undefined;
+    let head416: { total: number | undefined } | undefined;
     try {
       const headers: Record<string, string> = {
         "user-agent": o.userAgent,
@@ -381,148 +452,147 @@ async function transfer(
         headers.range = `bytes=${from}-`;
         if (validator) headers["if-range"] = validator;
       }
-      res = await openResponse({
-        url: new URL(job.url),
-        method: "GET",
-        headersFor: o.headersFor,
-        headers,
-        dispatcher: o.dispatcher,
-        signal,
-        headersTimeout: o.headersTimeout,
-        bodyTimeout: o.stallTimeout,
-        maxRedirects: o.maxRedirects,
-        secrets: env.secrets,
-      });
-      const remoteEtag = normalizeEtag(headerValue(res.headers.etag));
-      const lastModified = headerValue(res.headers["last-modified"]);
+      let sinceDiskCheck = 0;
+      const onChunk = (chunk: Buffer, s: PartSink): Promise<void> | undefined => {
+        if (env.limiter.rate > 0) {
+          return env.limiter.take(chunk.length, signal).then(() => handleChunk(chunk, s));
+        }
+        return handleChunk(chunk, s);
+      };
+      const handleChunk = (chunk: Buffer, s: PartSink): Promise<void> | undefined => {
+        hasher.update(chunk);
+        if (total !== undefined && hasher.bytes > total) {
+          throw new NetworkError(`server sent more than ${total} bytes`, job.url);
+        }
+        const wait = s.writer!.push(chunk);
+        env.progress(job, hasher.bytes, total);
+        sinceDiskCheck += chunk.length;
+        if (sinceDiskCheck < o.diskCheckIntervalBytes) return wait;
+        sinceDiskCheck = 0;
+        return (async () => {
+          await wait;
+          const free = await o.freeSpace(path.dirname(part)).catch(() => Number.POSITIVE_INFINITY);
+          if (free < o.reserveBytes) throw new DiskFull();
+        })();
+      };
 
-      if (res.status === 416) {
-        discard(res.body);
-        const cr = parseContentRange(headerValue(res.headers["content-range"]));
-        if (from > 0 && cr?.total === from) {
+      const head = await streamResponse(
+        {
+          url: new URL(job.url),
+          method: "GET",
+          headersFor: o.headersFor,
+          headers,
+          dispatcher: o.dispatcher,
+          signal,
+          headersTimeout: o.headersTimeout,
+          bodyTimeout: o.stallTimeout,
+          maxRedirects: o.maxRedirects,
+          secrets: env.secrets,
+        },
+        (res) => {
+          // Decide synchronously what to do with this response, before any body byte.
+          if (res.status === 416) {
+            head416 = {
+              total: parseContentRange(headerValue(res.headers["content-range"]))?.total,
+            };
+            return discardSink();
+          }
+          if (res.status !== 200 && res.status !== 206) {
+            const ra = parseRetryAfter(headerValue(res.headers["retry-after"]));
+            statusError = new HTTPStatusError(res.status, res.url.href, ra);
+            return discardSink();
+          }
+          const remoteEtag = normalizeEtag(headerValue(res.headers.etag));
+          const lastModified = headerValue(res.headers["last-modified"]);
+          let truncateFirst = false;
+          if (res.status === 206) {
+            const cr = parseContentRange(headerValue(res.headers["content-range"]));
+            const changed =
+              job.remote?.etag !== undefined &&
+              remoteEtag !== undefined &&
+              remoteEtag !== job.remote.etag;
+            if (!cr || cr.start !== from || changed) {
+              throw new RestartNeeded(changed ? "remote-changed" : "content-range-mismatch");
+            }
+            if (cr.total !== undefined) total = cr.total;
+          } else {
+            if (from > 0) {
+              truncateFirst = true;
+              job.remote = undefined;
+              hasher = newHasher(job, o.etagPartSize);
+              env.emitRestart(job, validator ? "remote-changed" : "range-ignored");
+            }
+            const len = Number(headerValue(res.headers["content-length"]) ?? Number.NaN);
+            total = Number.isFinite(len) ? len : job.size;
+          }
+          if (res.status === 200 || job.remote === undefined) {
+            job.remote = {};
+            if (remoteEtag) job.remote.etag = remoteEtag;
+            if (lastModified) job.remote.lastModified = lastModified;
+            if (total !== undefined) job.remote.size = total;
+            if (hasher.bytes === 0) hasher = newHasher(job, o.etagPartSize); // now knows the ETag
+            env.persist(job);
+          }
+          if (job.size === undefined && total !== undefined) job.size = total;
+          sink = new PartSink(part, truncateFirst, onChunk);
+          return sink;
+        },
+      );
+      if (sink) await sink.whenClosed;
+      if (head416) {
+        if (from > 0 && head416.total === from) {
           total = from;
           return { hasher, total };
         }
         await restart("part-larger-than-remote");
         continue;
       }
-      if (res.status !== 200 && res.status !== 206) {
-        discard(res.body);
-        const ra = parseRetryAfter(headerValue(res.headers["retry-after"]));
-        throw new HTTPStatusError(res.status, res.url.href, ra);
-      }
-      if (res.status === 206) {
-        const cr = parseContentRange(headerValue(res.headers["content-range"]));
-        const changed =
-          job.remote?.etag !== undefined &&
-          remoteEtag !== undefined &&
-          remoteEtag !== job.remote.etag;
-        if (!cr || cr.start !== from || changed) {
-          discard(res.body);
-          await restart(changed ? "remote-changed" : "content-range-mismatch");
-          continue;
-        }
-        if (cr.total !== undefined) total = cr.total;
-      } else {
-        if (from > 0) await restart(validator ? "remote-changed" : "range-ignored");
-        const len = Number(headerValue(res.headers["content-length"]) ?? Number.NaN);
-        total = Number.isFinite(len) ? len : job.size;
-      }
-      if (res.status === 200 || job.remote === undefined) {
-        job.remote = {};
-        if (remoteEtag) job.remote.etag = remoteEtag;
-        if (lastModified) job.remote.lastModified = lastModified;
-        if (total !== undefined) job.remote.size = total;
-        if (hasher.bytes === 0) hasher = newHasher(job, o.etagPartSize); // now knows the ETag
-        env.persist(job);
-      }
-      if (job.size === undefined && total !== undefined) job.size = total;
-
-      fh = await open(part, "a");
-      const writer = new BatchWriter(fh);
-      let sinceDiskCheck = 0;
-      try {
-        for await (const chunk of res.body as AsyncIterable<Buffer>) {
-          await env.limiter.take(chunk.length, signal);
-          hasher.update(chunk);
-          await writer.push(chunk);
-          env.progress(job, hasher.bytes, total);
-          sinceDiskCheck += chunk.length;
-          if (sinceDiskCheck >= o.diskCheckIntervalBytes) {
-            sinceDiskCheck = 0;
-            const free = await o
-              .freeSpace(path.dirname(part))
-              .catch(() => Number.POSITIVE_INFINITY);
-            if (free < o.reserveBytes) throw new DiskFull();
-          }
-          if (total !== undefined && hasher.bytes > total) {
-            throw new NetworkError(`server sent more than ${total} bytes`, res.url.href);
-          }
-        }
-      } catch (err) {
-        discard(res.body);
-        await writer.drain().catch(() => {});
-        if (
-          err instanceof DownloadError ||
-          err instanceof WriteFailure ||
-          err instanceof DiskFull
-        ) {
-          throw err;
-        }
-        throw mapNetworkError(err, res.url, {
-          signal,
-          headersTimeout: o.headersTimeout,
-          bodyTimeout: o.stallTimeout,
-        });
-      }
-      await writer.drain();
+      if (statusError) throw statusError;
       if (total !== undefined && hasher.bytes < total) {
-        throw new NetworkError(`body ended after ${hasher.bytes} of ${total} bytes`, res.url.href);
+        throw new NetworkError(`body ended after ${hasher.bytes} of ${total} bytes`, head.url.href);
       }
       if (total === undefined) total = hasher.bytes;
       return { hasher, total };
     } catch (err0) {
+      // Never look at the part file while a write may still be in flight.
+      if (sink) {
+        if (!sink.destroyed) sink.destroy();
+        await sink.whenClosed;
+      }
       if (signal.aborted) throw signal.reason;
+      if (err0 instanceof RestartNeeded) {
+        await restart(err0.why);
+        continue;
+      }
       let err = err0;
       if (err instanceof WriteFailure) err = err.original;
       if (err instanceof DiskFull || isDiskFull(err)) {
-        // The part file holds a correct prefix; re-hash what is really there and wait for space.
-        await fh?.close().catch(() => {});
-        fh = undefined;
-        await waitForDisk(
-          job,
-          env,
-          total === undefined ? 1 : total - ((await fileSize(part)) ?? 0),
-          signal,
-        );
+        // The part file holds a correct prefix; wait for space, re-hash what is really there.
+        const have = (await fileSize(part)) ?? 0;
+        await waitForDisk(job, env, total === undefined ? 1 : Math.max(1, total - have), signal);
         await resync();
         continue;
       }
-      if (err0 instanceof WriteFailure) {
-        throw new DiskError(`cannot write ${part}`, err);
-      }
+      if (err0 instanceof WriteFailure) throw new DiskError(`cannot write ${part}`, err);
       if (!(err instanceof DownloadError)) {
         throw (err as { code?: string } | null)?.code
           ? new DiskError(`file error on ${part}`, err)
           : err;
       }
-      const mapped = err;
-      if (!mapped.retryable || mapped instanceof RedirectError) throw mapped;
+      if (!err.retryable || err instanceof RedirectError) throw err;
       if (hasher.bytes > before) failures = 0; // progress resets the budget
       failures++;
       if (failures > o.retry.limit) {
-        mapped.attempts = attempt;
-        throw mapped;
+        err.attempts = attempt;
+        throw err;
       }
       const backoff = Math.min(o.retry.maxDelayMs, o.retry.minDelayMs * 2 ** (failures - 1));
       const jittered = backoff * (0.5 + Math.random() * 0.5);
-      const retryAfter = mapped instanceof HTTPStatusError ? mapped.retryAfterMs : undefined;
+      const retryAfter = err instanceof HTTPStatusError ? err.retryAfterMs : undefined;
       const delay =
         retryAfter !== undefined ? Math.min(retryAfter, o.retry.maxRetryAfterMs) : jittered;
-      env.emitRetry(job, attempt, delay, mapped);
+      env.emitRetry(job, attempt, delay, err);
       await sleep(delay, signal);
-    } finally {
-      await fh?.close().catch(() => {});
     }
   }
 }
