@@ -1,0 +1,137 @@
+// Messages between the main thread (client.ts) and the HDF5 worker (server.ts).
+import type { SerializedError } from "../errors.js";
+
+export type FileSource =
+  | { kind: "file"; path: string }
+  | { kind: "http"; url: string; headers?: Record<string, string> };
+
+/** A decoded HDF5 attribute, tagged with its stored class. */
+export type AttrValue =
+  | { t: "int"; v: number }
+  | { t: "float"; v: number }
+  | { t: "bool"; v: boolean }
+  | { t: "string"; v: string }
+  | { t: "array"; v: number[] | number[][] | string[] }
+  | { t: "other"; v: null };
+
+export type DtypeClass = "int" | "float" | "string" | "enum" | "compound" | "other";
+
+export interface DatasetInfo {
+  kind: "dataset";
+  cls: DtypeClass;
+  /** Bytes per element. */
+  size: number;
+  signed: boolean;
+  shape: number[];
+  chunks: number[] | null;
+  filters: { id: number; name: string }[];
+  /** Names of filters in the pipeline that are not available here. */
+  missingFilters: string[];
+  attrs: Record<string, AttrValue>;
+}
+
+export interface GroupInfo {
+  kind: "group";
+  /** Number of members. */
+  count: number;
+  /** Members described; all of them if `count` <= 64, else only the first one. */
+  children: Record<string, DatasetInfo | GroupInfo>;
+}
+
+export interface FileTree {
+  attrs: Record<string, AttrValue>;
+  /** Names of the root groups. */
+  groups: string[];
+  events: Record<string, DatasetInfo | GroupInfo>;
+  basinEvents: Record<string, DatasetInfo | GroupInfo>;
+  logs: string[];
+  tables: string[];
+  basins: { key: string; lines: string[] }[];
+  /** Bytes of the file (local size or remote Content-Range total). */
+  size: number;
+}
+
+export type TypedArrayOut =
+  | Float64Array
+  | Float32Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array;
+
+/** A value to write as an attribute. */
+export type WriteAttr =
+  | { t: "int"; v: number }
+  | { t: "float"; v: number }
+  | { t: "bool"; v: boolean }
+  | { t: "string"; v: string }
+  | { t: "floatArray"; v: Float64Array; shape: number[] };
+
+export interface WriteFilter {
+  /** HDF5 filter id (0 = none). */
+  id: number;
+  opts: number[];
+}
+
+export type WriteDataset =
+  | {
+      path: string;
+      kind: "numeric";
+      data: TypedArrayOut | BigUint64Array | BigInt64Array;
+      shape: number[];
+      chunks: number[];
+      filter: WriteFilter;
+      attrs?: Record<string, WriteAttr>;
+    }
+  | { path: string; kind: "strings"; data: string[] }
+  | {
+      path: string;
+      kind: "table";
+      columns: Record<string, Float64Array>;
+      attrs?: Record<string, WriteAttr>;
+    };
+
+export interface WritePlan {
+  attrs: Record<string, WriteAttr>;
+  groups: string[];
+  datasets: WriteDataset[];
+}
+
+export type Request =
+  | { op: "open"; source: FileSource }
+  | { op: "read"; handle: number; path: string; start?: number; count?: number }
+  | { op: "strings"; handle: number; path: string }
+  | { op: "table"; handle: number; path: string }
+  | { op: "describeGroup"; handle: number; path: string }
+  | { op: "close"; handle: number }
+  | { op: "setUrl"; handle: number; url: string; headers?: Record<string, string> }
+  | { op: "write"; path: string; plan: WritePlan }
+  | { op: "stats" };
+
+export interface OpenResult {
+  handle: number;
+  tree: FileTree;
+}
+
+export interface ReadResult {
+  data: TypedArrayOut;
+  shape: number[];
+}
+
+export interface TableResult {
+  columns: string[] | null;
+  rows: number[][];
+}
+
+export interface WorkerStats {
+  remoteRequests: number;
+  remoteBytes: number;
+  openFiles: number;
+  availableFilters: number[];
+}
+
+export type Response =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: SerializedError; fatal?: boolean };
