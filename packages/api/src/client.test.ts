@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
-import { Agent } from "undici";
+import { Agent, interceptors } from "undici";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { CKANAPI } from "./client.js";
 import {
@@ -158,6 +158,23 @@ describe("CKANAPI over HTTP (own test server)", () => {
     expect(target.requests).toHaveLength(1);
     expect(target.requests[0]!.url).toBe("/api/3/action/status_show?a=b");
     expect(target.requests[0]!.headers.authorization).toBeUndefined();
+  });
+
+  it("a caller's dispatcher with undici's redirect interceptor does not leak the token either", async () => {
+    const target = await server((_req, res) => sendResult(res, "moved"));
+    const origin = await server((req, res) => {
+      res.writeHead(301, { location: `${target.url}${req.url}` });
+      res.end();
+    });
+    const redirecting = new Agent().compose(interceptors.redirect({ maxRedirections: 3 }));
+    try {
+      const api = client(origin.url, { dispatcher: redirecting });
+      await expect(api.get("status_show")).resolves.toBe("moved");
+      expect(origin.requests[0]!.headers.authorization).toBe(TOKEN);
+      expect(target.requests[0]!.headers.authorization).toBeUndefined();
+    } finally {
+      await redirecting.close();
+    }
   });
 
   it("keeps the token on a same-origin redirect and limits redirects", async () => {
