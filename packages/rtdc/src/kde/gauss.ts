@@ -239,8 +239,9 @@ function expNeg(z: number): number {
 
 /**
  * Kernel sums at arbitrary whitened positions: rings of cells around each position are added
- * until the events not yet visited can contribute at most `tolerance` of the sum so far
- * (they are all at least d·size away after ring d), or every event was visited.
+ * until the events not yet visited can contribute at most `tolerance` of the sum so far (plus
+ * `baseline`, a known part of the total) — they are all at least d·size away after ring d —
+ * or every event was visited.
  */
 function positionSums(
   u: Float64Array,
@@ -248,6 +249,7 @@ function positionSums(
   pu: Float64Array,
   pv: Float64Array,
   tolerance: number,
+  baseline?: Float64Array,
 ): Float64Array {
   const n = u.length;
   const g = buildGrid(u, v, 1);
@@ -295,7 +297,8 @@ function positionSums(
       }
       if (visited === n) break;
       const gap = d * size;
-      if ((n - visited) * Math.exp(-0.5 * gap * gap) <= tolerance * sum) break;
+      const known = baseline ? sum + baseline[p]! : sum;
+      if ((n - visited) * Math.exp(-0.5 * gap * gap) <= tolerance * known) break;
     }
     out[p] = sum;
   }
@@ -327,8 +330,10 @@ export function kdeGaussExact(
 }
 
 /**
- * Binned Gaussian KDE (approximation): linear binning of the whitened events on a grid,
- * separable convolution with exp(−r²/2), bicubic (Catmull-Rom) interpolation at the positions.
+ * Binned Gaussian KDE (approximation): the bulk of the whitened events (0.1–99.9 % per axis) is
+ * linearly binned on a grid, convolved with exp(−r²/2) (separable, cut at 9 widths) and
+ * interpolated (Catmull-Rom) at the positions; the remaining far events are added exactly, and
+ * positions off the grid are computed exactly.
  */
 export function kdeGaussBinned(
   ex: Float64Array,
@@ -340,20 +345,33 @@ export function kdeGaussBinned(
   const m = gaussModel(ex, ey);
   const count = px ? px.length : ex.length;
   if (!m) return new Float64Array(count).fill(Number.NaN);
+  const tolerance = opts.tolerance ?? 1e-16;
   const { u, v } = whiten(m, ex, ey);
   const q = px && py ? whiten(m, px, py) : { u, v };
   const cut = 9; // exp(−81/2) ≈ 2.6e-18: the kernel is cut beyond 9 widths
   let h = opts.binnedSpacing ?? 0.1;
-  const [lo0, hi0] = extent(u, cut);
-  const [lo1, hi1] = extent(v, cut);
+  if (!(h > 0)) throw new RangeError(`binnedSpacing must be positive, got ${h}`);
+  const [a0, b0] = quantileRange(u, 0.001);
+  const [a1, b1] = quantileRange(v, 0.001);
+  const lo0 = a0 - cut;
+  const lo1 = a1 - cut;
   // Cap the grid size (memory and time) by coarsening the spacing.
-  while (((hi0 - lo0) / h + 1) * ((hi1 - lo1) / h + 1) > 4e6) h *= 1.5;
-  const n0 = Math.ceil((hi0 - lo0) / h) + 1;
-  const n1 = Math.ceil((hi1 - lo1) / h) + 1;
+  while (((b0 - a0 + 2 * cut) / h + 1) * ((b1 - a1 + 2 * cut) / h + 1) > 1e6) h *= 1.25;
+  const n0 = Math.ceil((b0 - a0 + 2 * cut) / h) + 2;
+  const n1 = Math.ceil((b1 - a1 + 2 * cut) / h) + 2;
   const grid = new Float64Array(n0 * n1);
+  const farU: number[] = [];
+  const farV: number[] = [];
   for (let i = 0; i < u.length; i++) {
-    const f0 = (u[i]! - lo0) / h;
-    const f1 = (v[i]! - lo1) / h;
+    const ui = u[i]!;
+    const vi = v[i]!;
+    if (!(ui >= a0 && ui <= b0 && vi >= a1 && vi <= b1)) {
+      farU.push(ui);
+      farV.push(vi);
+      continue;
+    }
+    const f0 = (ui - lo0) / h;
+    const f1 = (vi - lo1) / h;
     const i0 = Math.floor(f0);
     const i1 = Math.floor(f1);
     const t0 = f0 - i0;
@@ -367,7 +385,7 @@ export function kdeGaussBinned(
   const kw = Math.ceil(cut / h);
   const kernel = new Float64Array(2 * kw + 1);
   for (let k = -kw; k <= kw; k++) kernel[k + kw] = Math.exp(-0.5 * (k * h) ** 2);
-  // Convolve along axis 1, then axis 0.
+  // Convolve along axis 1 (skipping empty cells), then along axis 0.
   const tmp = new Float64Array(n0 * n1);
   for (let i0 = 0; i0 < n0; i0++) {
     const row = i0 * n1;
@@ -381,57 +399,80 @@ export function kdeGaussBinned(
   }
   const dens = new Float64Array(n0 * n1);
   for (let i0 = 0; i0 < n0; i0++) {
+    const src = i0 * n1;
+    let empty = true;
+    for (let i1 = 0; i1 < n1 && empty; i1++) if (tmp[src + i1] !== 0) empty = false;
+    if (empty) continue;
     const from = Math.max(0, i0 - kw);
     const to = Math.min(n0 - 1, i0 + kw);
-    const src = i0 * n1;
     for (let j0 = from; j0 <= to; j0++) {
       const k = kernel[j0 - i0 + kw]!;
       const dst = j0 * n1;
       for (let i1 = 0; i1 < n1; i1++) dens[dst + i1]! += k * tmp[src + i1]!;
     }
   }
-  const out = new Float64Array(count);
-  const outside: number[] = [];
-  const at = (a: number, b: number) =>
-    dens[Math.min(n0 - 1, Math.max(0, a)) * n1 + Math.min(n1 - 1, Math.max(0, b))]!;
+  const sums = new Float64Array(count);
+  const onGrid: number[] = [];
+  const offGrid: number[] = [];
   for (let p = 0; p < count; p++) {
     const f0 = (q.u[p]! - lo0) / h;
     const f1 = (q.v[p]! - lo1) / h;
     if (!(f0 >= 1 && f1 >= 1 && f0 < n0 - 2 && f1 < n1 - 2)) {
-      outside.push(p);
+      offGrid.push(p);
       continue;
     }
+    onGrid.push(p);
     const i0 = Math.floor(f0);
     const i1 = Math.floor(f1);
-    const t0 = f0 - i0;
-    const t1 = f1 - i1;
-    const w0 = catmullRom(t0);
-    const w1 = catmullRom(t1);
+    const w0 = catmullRom(f0 - i0);
+    const w1 = catmullRom(f1 - i1);
     let s = 0;
     for (let a = 0; a < 4; a++) {
-      for (let b = 0; b < 4; b++) s += w0[a]! * w1[b]! * at(i0 - 1 + a, i1 - 1 + b);
+      const row = (i0 - 1 + a) * n1 + i1 - 1;
+      s +=
+        w0[a]! *
+        (w1[0] * dens[row]! +
+          w1[1] * dens[row + 1]! +
+          w1[2] * dens[row + 2]! +
+          w1[3] * dens[row + 3]!);
     }
-    out[p] = Math.max(0, s) * m.norm;
+    sums[p] = Math.max(0, s);
   }
-  if (outside.length > 0) {
-    // Positions far from all events: their (tiny) density is computed exactly.
-    const ou = Float64Array.from(outside, (p) => q.u[p]!);
-    const ov = Float64Array.from(outside, (p) => q.v[p]!);
-    const sums = positionSums(u, v, ou, ov, opts.tolerance ?? 1e-16);
-    for (let k = 0; k < outside.length; k++) out[outside[k]!] = sums[k]! * m.norm;
+  if (farU.length > 0 && onGrid.length > 0) {
+    // The far events, exactly, on top of the binned bulk.
+    const base = Float64Array.from(onGrid, (p) => sums[p]!);
+    const add = positionSums(
+      Float64Array.from(farU),
+      Float64Array.from(farV),
+      Float64Array.from(onGrid, (p) => q.u[p]!),
+      Float64Array.from(onGrid, (p) => q.v[p]!),
+      Math.max(tolerance, 1e-12),
+      base,
+    );
+    for (let k = 0; k < onGrid.length; k++) sums[onGrid[k]!]! += add[k]!;
   }
-  return out;
+  if (offGrid.length > 0) {
+    // Positions away from the bulk: every event exactly.
+    const exact = positionSums(
+      u,
+      v,
+      Float64Array.from(offGrid, (p) => q.u[p]!),
+      Float64Array.from(offGrid, (p) => q.v[p]!),
+      tolerance,
+    );
+    for (let k = 0; k < offGrid.length; k++) sums[offGrid[k]!] = exact[k]!;
+  }
+  for (let p = 0; p < count; p++) sums[p] = sums[p]! * m.norm;
+  return sums;
 }
 
-/** [min − margin, max + margin] of an array. */
-function extent(a: Float64Array, margin: number): [number, number] {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i]! < lo) lo = a[i]!;
-    if (a[i]! > hi) hi = a[i]!;
-  }
-  return [lo - margin, hi + margin];
+/** [q-quantile, (1−q)-quantile] of an array (nearest rank). */
+function quantileRange(a: Float64Array, q: number): [number, number] {
+  const sorted = Float64Array.from(a).sort();
+  const n = sorted.length;
+  const lo = sorted[Math.floor(q * (n - 1))]!;
+  const hi = sorted[Math.ceil((1 - q) * (n - 1))]!;
+  return [lo, hi];
 }
 
 function catmullRom(t: number): [number, number, number, number] {
