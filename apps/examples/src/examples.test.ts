@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -7,6 +8,7 @@ import { CKANAPI } from "@dcor/api";
 import { type Emulator, startEmulator } from "@dcor/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FLOW_RATES, main as flowRates } from "./02-flow-rates.js";
+import { main as downloadDataset } from "./03-download-dataset.js";
 import { countSvgMarks, pngSize } from "./plot/index.js";
 
 type Dict = Record<string, unknown>;
@@ -100,4 +102,56 @@ describe("02-flow-rates", () => {
     );
     await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining("usage:") });
   }, 90_000);
+});
+
+describe("03-download-dataset", () => {
+  it("downloads every resource of the dataset, verified, with progress up to 100 %", async () => {
+    const api = new CKANAPI({ server: emu.url });
+    const name = "figshare-7771184-v2";
+    const dataset = emu.catalog.datasets.find((ds) => ds.name === name)!;
+    const resources = dataset.resources as Dict[];
+    const directory = join(out, "downloads");
+    const progress: { bytes: number; total: number; done: boolean }[] = [];
+    const result = await downloadDataset({
+      api,
+      dataset: name,
+      directory,
+      onProgress: (p) => progress.push(p),
+    });
+
+    expect(result.files).toHaveLength(resources.length);
+    for (const res of resources) {
+      const file = result.files.find(
+        (f) => f.destination === join(directory, name, String(res.name)),
+      );
+      expect(file, `file of resource ${res.name}`).toBeDefined();
+      const bytes = await readFile(file!.destination);
+      const truth = await readFile(emu.catalog.resource(String(res.id))!.filePath);
+      expect(bytes.equals(truth)).toBe(true);
+      expect(file!.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
+      expect(file!.sha256).toBe(res.sha256);
+      expect(file!.verifiedBy).toBe("sha256");
+    }
+    // Only the verified files are there: no partial files left.
+    expect((await readdir(join(directory, name))).sort()).toEqual(
+      resources.map((r) => String(r.name)).sort(),
+    );
+    const last = progress.at(-1)!;
+    expect(last.done).toBe(true);
+    expect(last.bytes).toBe(resources.reduce((sum, r) => sum + Number(r.size), 0));
+    expect(last.bytes).toBe(last.total);
+
+    // A second run finds the files, verifies them and downloads nothing.
+    emu.stats.reset();
+    const again = await downloadDataset({ api, dataset: name, directory });
+    expect(again.files.every((f) => f.existed)).toBe(true);
+    expect(emu.stats.snapshot().byRoute.object.bytesSent).toBe(0);
+  });
+
+  it("rejects an unknown dataset with the API's not-found error", async () => {
+    const api = new CKANAPI({ server: emu.url });
+    await expect(
+      downloadDataset({ api, dataset: "no-such-dataset", directory: join(out, "none") }),
+    ).rejects.toMatchObject({ code: "DCOR_NOT_FOUND" });
+  });
 });

@@ -142,6 +142,11 @@ export function isMain(importMetaUrl: string): boolean {
  * and sets the exit code to 2 for usage errors, 1 for everything else.
  */
 export async function runCli(run: () => Promise<void>): Promise<void> {
+  // `… | head` closes the pipe early: stop quietly instead of crashing with EPIPE.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   try {
     await run();
   } catch (error) {
