@@ -319,6 +319,9 @@ export class CatalogModel {
     )) {
       const section = key.split(":", 1)[0] ?? "";
       if (!DC_SECTIONS.has(section) || Array.isArray(value)) continue;
+      // feature-derived online_filter keys ("area_um min", "... soft limit") are not config keys
+      if (section === "online_filter" && /( min| max|soft limit|polygon points)$/.test(key))
+        continue;
       dict[`dc:${key}`] = value;
     }
     return dict;

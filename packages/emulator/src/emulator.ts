@@ -31,7 +31,7 @@ import {
 } from "./sample-catalog.js";
 import { createObjectServer, createSiteServer, listen } from "./servers.js";
 import { EmulatorStats, type StatsSnapshot } from "./stats.js";
-import { SYNTHETIC_CIRCLES, SYNTHETIC_COLLECTIONS, syntheticDataset } from "./synthetic.js";
+import { syntheticDataset, syntheticGroups } from "./synthetic.js";
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
@@ -198,12 +198,13 @@ function buildCatalog(
     }
   }
   if (opts.synthetic > 0 && sampleFiles) {
-    for (const g of SYNTHETIC_CIRCLES) catalog.addGroup(g, true);
-    for (const g of SYNTHETIC_COLLECTIONS) catalog.addGroup(g, false);
+    const groups = syntheticGroups(opts.synthetic);
+    for (const g of groups.circles) catalog.addGroup(g, true);
+    for (const g of groups.collections) catalog.addGroup(g, false);
     const keys = [...sampleFiles.keys()];
     for (let i = 0; i < opts.synthetic; i++)
       catalog.addDataset(
-        syntheticDataset(i, opts.seed, keys),
+        syntheticDataset(i, opts.seed, keys, groups),
         (k) => sampleFiles.get(k),
         `synthetic:${i}`,
       );

@@ -225,6 +225,57 @@ function attrJson(attr: H5.Attribute, key: string): AttrValue | undefined {
   return undefined;
 }
 
+function versionLess(version: string, than: [number, number, number]): boolean {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version.trim());
+  if (!m) return false;
+  const v = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  for (let i = 0; i < 3; i++) {
+    const a = v[i] as number;
+    const b = than[i] as number;
+    if (a !== b) return a < b;
+  }
+  return false;
+}
+
+/**
+ * Removes stored features dclab treats as defective (and recomputes): float32 `time`, `volume`
+ * written by dclab < 0.37, `aspect` from ShapeIn 2.0.6/2.0.7, inertia ratios and `tilt` of wide
+ * ROIs written by dclab < 0.48.3.
+ */
+function hideDefective(
+  features: string[],
+  scalars: string[],
+  attrs: Record<string, AttrValue>,
+  dtype: (name: string) => string,
+): void {
+  const sw = String(attrs["setup:software version"] ?? "");
+  const dclabVersions = [...sw.matchAll(/dclab\s+([\d.]+\S*)/g)].map((m) => m[1] as string);
+  const shapeIn = /^(?:ShapeIn\s+)?(\d+\.\d+\.\d+)/.exec(sw.trim())?.[1];
+  const defective = new Set<string>();
+  if (
+    features.includes("time") &&
+    dtype("time") === "<f" &&
+    features.includes("frame") &&
+    typeof attrs["imaging:frame rate"] === "number"
+  )
+    defective.add("time");
+  if (dclabVersions.some((v) => versionLess(v, [0, 37, 0]))) defective.add("volume");
+  if (shapeIn === "2.0.6" || shapeIn === "2.0.7") defective.add("aspect");
+  const roiX = attrs["imaging:roi size x"];
+  if (
+    typeof roiX === "number" &&
+    roiX > 500 &&
+    dclabVersions.some((v) => versionLess(v, [0, 48, 3]))
+  ) {
+    for (const f of ["inert_ratio_cvx", "inert_ratio_prnc", "inert_ratio_raw", "tilt"])
+      defective.add(f);
+  }
+  for (const list of [features, scalars]) {
+    for (let i = list.length - 1; i >= 0; i--)
+      if (defective.has(list[i] as string)) list.splice(i, 1);
+  }
+}
+
 function cleanNumber(x: unknown): number | null {
   if (typeof x === "bigint") return Number(x);
   if (typeof x === "number") return Number.isFinite(x) ? x : null;
@@ -265,6 +316,10 @@ export async function readRtdcInfo(filePath: string): Promise<RtdcInfo> {
         }
       }
     }
+    hideDefective(features, scalarFeatures, attrs, (name) => {
+      const ds = events instanceof h5.Group ? events.get(name) : null;
+      return ds instanceof h5.Dataset ? String(ds.dtype) : "";
+    });
     const logs: Record<string, string[]> = {};
     const logGroup = file.get("logs");
     if (logGroup instanceof h5.Group) {

@@ -258,7 +258,13 @@ function handlePage(deps: ServerDeps, req: IncomingMessage, url: URL): Outgoing 
   }
   const m = /^\/dataset\/([^/]+)\/?$/.exec(path);
   if (m) {
-    const ds = deps.catalog.dataset(decodeURIComponent(m[1] as string));
+    let key = m[1] as string;
+    try {
+      key = decodeURIComponent(key);
+    } catch {
+      // keep the raw segment
+    }
+    const ds = deps.catalog.dataset(key);
     if (!ds || !deps.catalog.canRead(ds, userFor(deps, req, url)))
       return htmlResponse(404, "404 Not Found", "Dataset not found");
     const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -280,7 +286,15 @@ function handlePage(deps: ServerDeps, req: IncomingMessage, url: URL): Outgoing 
 
 function classify(url: URL): { route: RouteName; action?: string } {
   const m = /^\/api(?:\/3)?\/action\/([^/]+)\/?$/.exec(url.pathname);
-  if (m) return { route: "api", action: decodeURIComponent(m[1] as string) };
+  if (m) {
+    let action = m[1] as string;
+    try {
+      action = decodeURIComponent(action);
+    } catch {
+      // a malformed escape stays as it is (and is an unknown action)
+    }
+    return { route: "api", action };
+  }
   if (url.pathname.startsWith("/api")) return { route: "api" };
   if (DOWNLOAD_RE.test(url.pathname)) return { route: "download" };
   return { route: "download" };
@@ -336,6 +350,7 @@ async function pipeline(
 /** Starts the CKAN-site server. */
 export function createSiteServer(deps: ServerDeps): http.Server {
   return http.createServer((req, res) => {
+    req.on("error", () => res.destroy());
     const url = parseUrl(req);
     if (!url) {
       void pipeline(deps, req, res, "download", undefined, () =>

@@ -3,67 +3,52 @@
 import { hashString, Rng } from "./rng.js";
 import type { DatasetSpec, GroupSpec } from "./sample-catalog.js";
 
-export const SYNTHETIC_CIRCLES: GroupSpec[] = [
-  {
-    name: "synthetic-circle-1",
-    title: "Synthetic circle 1",
-    description: "Generated for scale tests.",
-    created: "2019-01-02T08:00:00.000000",
-    members: { alice: "admin" },
-  },
-  {
-    name: "synthetic-circle-2",
-    title: "Synthetic circle 2",
-    description: "Generated for scale tests.",
-    created: "2019-01-03T08:00:00.000000",
-    members: { alice: "admin", bob: "member" },
-  },
-  {
-    name: "synthetic-circle-3",
-    title: "Synthetic circle 3",
-    description: "Generated for scale tests.",
-    created: "2019-01-04T08:00:00.000000",
-    members: { bob: "editor" },
-  },
-  {
-    name: "synthetic-circle-4",
-    title: "Synthetic circle 4",
-    description: "Generated for scale tests.",
-    created: "2019-01-05T08:00:00.000000",
-    members: { bob: "admin" },
-  },
-  {
-    name: "synthetic-circle-5",
-    title: "Synthetic circle 5",
-    description: "Generated for scale tests.",
-    created: "2019-01-06T08:00:00.000000",
-    members: { bob: "admin", alice: "member" },
-  },
+const CIRCLE_MEMBERS: GroupSpec["members"][] = [
+  { alice: "admin" },
+  { alice: "admin", bob: "member" },
+  { bob: "editor" },
+  { bob: "admin" },
+  { bob: "admin", alice: "member" },
+];
+const COLLECTION_MEMBERS: GroupSpec["members"][] = [
+  { alice: "admin", bob: "member" },
+  { bob: "admin" },
+  { alice: "admin" },
 ];
 
-export const SYNTHETIC_COLLECTIONS: GroupSpec[] = [
-  {
-    name: "synthetic-collection-1",
-    title: "Synthetic collection 1",
-    description: "Generated for scale tests.",
-    created: "2019-02-01T08:00:00.000000",
-    members: { alice: "admin", bob: "member" },
-  },
-  {
-    name: "synthetic-collection-2",
-    title: "Synthetic collection 2",
-    description: "Generated for scale tests.",
-    created: "2019-02-02T08:00:00.000000",
-    members: { bob: "admin" },
-  },
-  {
-    name: "synthetic-collection-3",
-    title: "Synthetic collection 3",
-    description: "Generated for scale tests.",
-    created: "2019-02-03T08:00:00.000000",
-    members: { alice: "admin" },
-  },
-];
+function clamp(x: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, x));
+}
+
+/** Number of synthetic circles and collections for `n` datasets (more data, more groups). */
+export function syntheticGroupCounts(n: number): { circles: number; collections: number } {
+  return {
+    circles: clamp(Math.ceil(n / 100), 5, 60),
+    collections: clamp(Math.ceil(n / 300), 3, 40),
+  };
+}
+
+/** The synthetic circles and collections for `n` datasets. */
+export function syntheticGroups(n: number): { circles: GroupSpec[]; collections: GroupSpec[] } {
+  const counts = syntheticGroupCounts(n);
+  const day = (k: number) => new Date(Date.UTC(2019, 0, 2 + k)).toISOString().slice(0, 19);
+  return {
+    circles: Array.from({ length: counts.circles }, (_x, k) => ({
+      name: `synthetic-circle-${k + 1}`,
+      title: `Synthetic circle ${k + 1}`,
+      description: "Generated for scale tests.",
+      created: `${day(k)}.000000`,
+      members: CIRCLE_MEMBERS[k % CIRCLE_MEMBERS.length] as GroupSpec["members"],
+    })),
+    collections: Array.from({ length: counts.collections }, (_x, k) => ({
+      name: `synthetic-collection-${k + 1}`,
+      title: `Synthetic collection ${k + 1}`,
+      description: "Generated for scale tests.",
+      created: `${day(30 + k)}.000000`,
+      members: COLLECTION_MEMBERS[k % COLLECTION_MEMBERS.length] as GroupSpec["members"],
+    })),
+  };
+}
 
 const SAMPLES = [
   "HL60",
@@ -89,9 +74,14 @@ const ADJ = [
 ];
 
 /** Spec of synthetic dataset `i` (0-based); `files` are the keys of the shared file pool. */
-export function syntheticDataset(i: number, seed: number, files: string[]): DatasetSpec {
+export function syntheticDataset(
+  i: number,
+  seed: number,
+  files: string[],
+  groups: { circles: GroupSpec[]; collections: GroupSpec[] },
+): DatasetSpec {
   const rng = new Rng(hashString(`${seed}:synthetic:${i}`));
-  const circle = SYNTHETIC_CIRCLES[i % SYNTHETIC_CIRCLES.length] as GroupSpec;
+  const circle = groups.circles[i % groups.circles.length] as GroupSpec;
   const admins = Object.entries(circle.members).filter(([, c]) => c !== "member");
   const creator = (admins[Math.floor(rng.next() * admins.length)] ?? admins[0] ?? ["alice"])[0];
   const sample = rng.pick(SAMPLES);
@@ -102,7 +92,9 @@ export function syntheticDataset(i: number, seed: number, files: string[]): Data
   const created = new Date(start + Math.floor(rng.next() * span)).toISOString().slice(0, 23);
   const collections: string[] = [];
   if (rng.next() < 0.3)
-    collections.push((SYNTHETIC_COLLECTIONS[i % SYNTHETIC_COLLECTIONS.length] as GroupSpec).name);
+    collections.push(
+      (groups.collections[Math.floor(rng.next() * groups.collections.length)] as GroupSpec).name,
+    );
   const num = String(i + 1).padStart(5, "0");
   return {
     name: `synthetic-dataset-${num}`,
