@@ -1,4 +1,13 @@
 export { EtagHasher, etagFile, GIB, isS3Etag, normalizeEtag, sha256File } from "./checksum.js";
+export type { DcorAddOptions, DcorApiLike } from "./dcor.js";
+export {
+  addCircle,
+  addCollection,
+  addDataset,
+  addResource,
+  condensedFileName,
+  isDCResource,
+} from "./dcor.js";
 export type { DownloadErrorCode, ErrorReason } from "./errors.js";
 export {
   CancelledError,
