@@ -1,0 +1,30 @@
+/**
+ * Runs the emulator in a child process for the benchmark, so that the server's work (filtering,
+ * sorting and serializing 10,000 datasets) does not share a thread with the client being measured.
+ * Messages in: { type: "latency", ms } | { type: "close" }. Out: { type: "ready", url, visible },
+ * { type: "latency-set" }.
+ */
+import { startEmulator } from "@dcor/emulator";
+
+const [synthetic, name, token] = process.argv.slice(2);
+const send = (msg: object) => process.send?.(msg);
+const emu = await startEmulator({
+  synthetic: Number(synthetic),
+  users: [{ name: name!, token: token!, sysadmin: true }],
+});
+let rule: string | undefined;
+process.on("message", async (msg: { type: string; ms?: number }) => {
+  if (msg.type === "latency") {
+    if (rule) emu.faults.remove(rule);
+    rule = msg.ms ? emu.faults.add({ route: "api", latencyMs: msg.ms }) : undefined;
+    send({ type: "latency-set" });
+  } else if (msg.type === "close") {
+    await emu.close();
+    process.disconnect?.();
+  }
+});
+// Without the parent there is nothing to serve.
+process.on("disconnect", () => {
+  void emu.close().then(() => process.exit(0));
+});
+send({ type: "ready", url: emu.url, visible: emu.catalog.visibleDatasets(name!).length });

@@ -1,0 +1,220 @@
+/**
+ * Benchmark of @dcor/interrogator against a 10,000-dataset emulator, in one run:
+ * 1. listing every dataset with `iterateDatasets` (concurrent pages) vs a sequential DCOR-Aid-style
+ *    `package_search` loop (rows=1000, start += 1000), with a per-request latency fault on the
+ *    emulator like a real server over the network (30 ms), and with a larger one (300 ms) that
+ *    stands for the server-side work a real multi-worker CKAN does for several requests at once;
+ * 2. local-index search latency (median, p99) vs a DCOR-Aid-style `LIKE %q%` scan of the same
+ *    SQLite data.
+ * The emulator runs in a child process, so its single-threaded work does not share the client's
+ * thread (it still handles one request at a time, which a real server does not).
+ *
+ * Run: `pnpm --filter @dcor/interrogator bench` (env BENCH_LATENCIES_MS="30,300", BENCH_DATASETS).
+ */
+
+import { fork } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CKANAPI } from "@dcor/api";
+import Database from "better-sqlite3";
+import { APIInterrogator } from "../src/index.js";
+import { CachedInterrogator } from "../src/local/index.js";
+
+const LATENCIES_MS = (process.env.BENCH_LATENCIES_MS ?? "30,300").split(",").map(Number);
+const SYNTHETIC = Number(process.env.BENCH_DATASETS ?? 10_000);
+const ROUNDS = 3;
+const QUERIES = 2000;
+
+const median = (xs: number[]) => quantile(xs, 0.5);
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+const fmt = (ms: number) => (ms >= 100 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(2)} ms`);
+
+/** DCOR-Aid's `search_dataset_via_api(limit=0)` loop: one page of 1000 after the other. */
+async function dcoraidStyleListing(api: CKANAPI): Promise<number> {
+  const seen = new Set<string>();
+  let start = 0;
+  let total = Number.POSITIVE_INFINITY;
+  while (start < total) {
+    const page = await api.get<{ count: number; results: { id: string }[] }>("package_search", {
+      q: "*:*",
+      rows: 1000,
+      start,
+      sort: "metadata_created desc",
+      include_private: api.hasApiKey,
+    });
+    total = page.count;
+    if (page.results.length === 0) break;
+    for (const ds of page.results) seen.add(ds.id);
+    start += page.results.length;
+  }
+  return seen.size;
+}
+
+/** Starts the emulator in a child process; resolves with its URL and a control handle. */
+async function startEmulatorProcess(user: { name: string; token: string }) {
+  const child = fork(
+    fileURLToPath(new URL("./emulator-process.ts", import.meta.url)),
+    [String(SYNTHETIC), user.name, user.token],
+    { execArgv: ["--import", "tsx", "--conditions=@dcor/source"], stdio: "inherit" },
+  );
+  const next = <T>(type: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (msg: T & { type: string }) => {
+        if (msg.type !== type) return;
+        child.off("message", onMessage);
+        resolve(msg);
+      };
+      child.on("message", onMessage);
+      child.once("exit", (code) => reject(new Error(`emulator process exited (${code})`)));
+    });
+  const ready = await next<{ url: string; visible: number }>("ready");
+  return {
+    url: ready.url,
+    visible: ready.visible,
+    setLatency: async (ms: number) => {
+      const done = next("latency-set");
+      child.send({ type: "latency", ms });
+      await done;
+    },
+    close: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.send({ type: "close" });
+      await exited;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const user = { name: "bench-admin", token: "bench-sysadmin-token-000000" };
+  const emu = await startEmulatorProcess(user);
+  const dir = await mkdtemp(join(tmpdir(), "dcor-bench-"));
+  try {
+    const api = new CKANAPI({
+      server: emu.url,
+      apiKey: user.token,
+      retry: false,
+      timeout: 120_000,
+    });
+    const expected = emu.visible;
+    console.log(
+      `emulator (child process): ${SYNTHETIC} synthetic + sample datasets, ${expected} visible to a sysadmin`,
+    );
+    // Warm the emulator once so neither contender pays for its first-request work.
+    let t = performance.now();
+    await dcoraidStyleListing(api);
+    console.log(`warm-up listing without latency: ${fmt(performance.now() - t)}`);
+
+    const air = new APIInterrogator(api); // concurrency 4, pages of 1000
+    for (const latency of LATENCIES_MS) {
+      await emu.setLatency(latency);
+      const seqTimes: number[] = [];
+      const iterTimes: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        t = performance.now();
+        const nSeq = await dcoraidStyleListing(api);
+        seqTimes.push(performance.now() - t);
+        t = performance.now();
+        let nIter = 0;
+        for await (const _ of air.iterateDatasets()) nIter++;
+        iterTimes.push(performance.now() - t);
+        if (nSeq !== expected || nIter !== expected) {
+          throw new Error(
+            `listing mismatch: sequential ${nSeq}, iterate ${nIter}, truth ${expected}`,
+          );
+        }
+      }
+      const seq = median(seqTimes);
+      const iter = median(iterTimes);
+      console.log(
+        `\nlist all ${expected} datasets, emulator latency fault ${latency} ms per API request (median of ${ROUNDS}):`,
+      );
+      console.log(`  DCOR-Aid-style sequential loop : ${fmt(seq)}`);
+      console.log(`  iterateDatasets (concurrency 4): ${fmt(iter)}`);
+      console.log(`  ratio sequential / iterate     : ${(seq / iter).toFixed(2)}x faster`);
+    }
+    await emu.setLatency(0);
+
+    // Local index
+    t = performance.now();
+    const local = await CachedInterrogator.open({ api, cacheDir: dir });
+    const first = await local.update();
+    const updateMs = performance.now() - t;
+    t = performance.now();
+    const again = await local.update();
+    const incrementalMs = performance.now() - t;
+    console.log(`\nlocal index (${local.size} datasets, ${first.circles} circles):`);
+    console.log(`  first update      : ${fmt(updateMs)} (${first.fetched} fetched)`);
+    console.log(`  incremental update: ${fmt(incrementalMs)} (${again.fetched} fetched)`);
+
+    // Queries: words and as-you-type prefixes from real titles, some with filters, some empty.
+    const all = local.search({ limit: 0 }).datasets;
+    const words = [
+      ...new Set(all.flatMap((d) => (d.title ?? "").split(/\W+/)).filter((w) => w.length > 2)),
+    ];
+    const circles = local.getCircles().map((c) => c.name);
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const queries = Array.from({ length: QUERIES }, (_, i) => {
+      const w = words[rand(words.length)]!;
+      const kind = i % 5;
+      if (kind === 0) return { query: w.slice(0, 3) }; // typing
+      if (kind === 1) return { query: `${w} ${words[rand(words.length)]}` };
+      if (kind === 2) return { query: w, circles: [circles[rand(circles.length)]!] };
+      if (kind === 3) return { query: "" }; // list newest
+      return { query: w.toLowerCase() };
+    });
+
+    const ftsTimes: number[] = [];
+    let hits = 0;
+    for (const q of queries) {
+      const s = performance.now();
+      hits += local.search({ ...q, limit: 100 }).count;
+      ftsTimes.push(performance.now() - s);
+    }
+
+    // Baseline: DCOR-Aid's Find Data, a case-insensitive LIKE over a blob of every dataset.
+    const db = new Database(local.path, { readonly: true });
+    const like = db.prepare(
+      "SELECT json FROM datasets WHERE lower(json) LIKE ? ORDER BY metadata_created DESC LIMIT 100",
+    );
+    const likeTimes: number[] = [];
+    for (const q of queries.slice(0, 400)) {
+      const s = performance.now();
+      const rows = like.all(`%${(q.query ?? "").toLowerCase()}%`) as { json: string }[];
+      for (const r of rows) JSON.parse(r.json);
+      likeTimes.push(performance.now() - s);
+    }
+    db.close();
+    local.close();
+
+    const ftsMedian = median(ftsTimes);
+    const likeMedian = median(likeTimes);
+    console.log(
+      `\nlocal search, ${QUERIES} queries (${(hits / QUERIES).toFixed(0)} hits on average, first 100 parsed):`,
+    );
+    console.log(
+      `  FTS5 index        : median ${fmt(ftsMedian)}, p99 ${fmt(quantile(ftsTimes, 0.99))}`,
+    );
+    console.log(
+      `  LIKE scan baseline: median ${fmt(likeMedian)}, p99 ${fmt(quantile(likeTimes, 0.99))} (400 queries)`,
+    );
+    console.log(`  ratio LIKE / FTS5 (median): ${(likeMedian / ftsMedian).toFixed(1)}x faster`);
+  } finally {
+    await emu.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

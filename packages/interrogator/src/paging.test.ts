@@ -1,0 +1,110 @@
+import { startEmulator } from "@dcor/emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APIInterrogator } from "./interrogator.js";
+import { apiFor, ids, inCircle, type TruthDataset } from "./test-support.js";
+
+// 10,000 synthetic datasets (plus the sample catalog): paging edge cases and bulk listing.
+let emu: Awaited<ReturnType<typeof startEmulator>>;
+const truth = (user: string | null): TruthDataset[] =>
+  emu.catalog.visibleDatasets(user) as unknown as TruthDataset[];
+
+beforeAll(async () => {
+  emu = await startEmulator({
+    synthetic: 10_000,
+    users: [{ name: "root", token: "root-token-for-tests-0000", sysadmin: true }],
+  });
+}, 300_000);
+afterAll(async () => {
+  await emu?.close();
+});
+
+// The emulator answers a 1000-row page of this catalog in about half a second: generous timeouts.
+describe("paging over 10,000 datasets", { timeout: 300_000 }, () => {
+  it.each([null, "alice", "root"])("lists all with limit 0 for %s", async (user) => {
+    const expected = truth(user);
+    // anonymous sees the public part only; a sysadmin sees every active dataset
+    expect(expected.length).toBeGreaterThan(user === "root" ? 9000 : 5000);
+    const got = await new APIInterrogator(apiFor(emu, user)).searchDatasets({ limit: 0 });
+    expect(got.length).toBe(expected.length);
+    expect(ids(got)).toEqual(ids(expected));
+  });
+
+  it.each([1, 999, 1000, 1001, 2500])(
+    "returns exactly limit=%i datasets, in order",
+    async (limit) => {
+      const a = new APIInterrogator(apiFor(emu, null));
+      const got = await a.searchDatasets({ limit });
+      expect(got.length).toBe(limit);
+      expect(new Set(got.map((d) => d.id)).size).toBe(limit);
+      const created = got.map((d) => d.metadata_created!);
+      expect([...created].sort().reverse()).toEqual(created);
+      // the same as the first `limit` of one sequential listing
+      const reference = await new APIInterrogator(apiFor(emu, null), {
+        concurrency: 1,
+      }).searchDatasets({
+        limit: 2600,
+      });
+      expect(got.map((d) => d.id)).toEqual(reference.slice(0, limit).map((d) => d.id));
+    },
+  );
+
+  it("pages with start across page boundaries", async () => {
+    const a = new APIInterrogator(apiFor(emu, null));
+    const head = await a.searchDatasets({ limit: 2100 });
+    for (const [start, limit] of [
+      [0, 1],
+      [998, 3],
+      [999, 1],
+      [1000, 1001],
+      [1999, 2],
+    ] as const) {
+      const got = await a.searchDatasets({ start, limit });
+      expect(got.map((d) => d.id)).toEqual(head.slice(start, start + limit).map((d) => d.id));
+    }
+    const total = truth(null).length;
+    expect(await a.searchDatasets({ start: total - 1, limit: 5 })).toHaveLength(1);
+    expect(await a.searchDatasets({ start: total + 10, limit: 5 })).toEqual([]);
+  });
+
+  it("iterates everything with any concurrency, in the same order, and a server rows cap", async () => {
+    const api = apiFor(emu, null);
+    const sequential: string[] = [];
+    for await (const ds of new APIInterrogator(api, { concurrency: 1 }).iterateDatasets()) {
+      sequential.push(ds.id);
+    }
+    expect([...sequential].sort()).toEqual(ids(truth(null)));
+    const concurrent: string[] = [];
+    for await (const ds of new APIInterrogator(api, { concurrency: 6 }).iterateDatasets()) {
+      concurrent.push(ds.id);
+    }
+    expect(concurrent).toEqual(sequential);
+    // asking for more rows than the server's cap (1000) still gets everything
+    const big = new APIInterrogator(api, { pageSize: 1500 });
+    expect(ids(await big.searchDatasets({ limit: 0 }))).toEqual(ids(truth(null)));
+    const bigIter: string[] = [];
+    for await (const ds of big.iterateDatasets({ limit: 2500 })) bigIter.push(ds.id);
+    expect(bigIter).toEqual(sequential.slice(0, 2500));
+  });
+
+  it("stops fetching when the consumer breaks out early", async () => {
+    const api = apiFor(emu, null);
+    emu.stats.reset();
+    let n = 0;
+    for await (const _ of new APIInterrogator(api, { concurrency: 2 }).iterateDatasets()) {
+      if (++n === 1500) break;
+    }
+    const searches = emu.stats.snapshot().log.filter((l) => l.path.includes("package_search"));
+    // first page + the 2 prefetched after each consumed page, far fewer than all 11
+    expect(searches.length).toBeLessThanOrEqual(5);
+  });
+
+  it("counts per circle like the ground truth", async () => {
+    const a = new APIInterrogator(apiFor(emu, "alice"));
+    for (const circle of emu.catalog.circles) {
+      expect(await a.countDatasets({ circles: [circle.name] })).toBe(
+        truth("alice").filter(inCircle([circle.name])).length,
+      );
+    }
+    expect(await a.countDatasets()).toBe(truth("alice").length);
+  });
+});
