@@ -569,6 +569,11 @@ async function transfer(
       if (err instanceof DiskFull || isDiskFull(err)) {
         // The part file holds a correct prefix; wait for space, re-hash what is really there.
         const have = (await fileSize(part)) ?? 0;
+        const dir = path.dirname(part);
+        const free = await o.freeSpace(dir).catch(() => 0);
+        env.setState(job, "waiting-for-disk", { disk: { free, needed: (total ?? have) - have } });
+        // The write failed, so whatever the probe says, wait at least one poll interval.
+        await sleep(o.diskPollIntervalMs, signal);
         await waitForDisk(job, env, total === undefined ? 1 : Math.max(1, total - have), signal);
         await resync();
         continue;
