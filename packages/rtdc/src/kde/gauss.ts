@@ -7,7 +7,9 @@
  * below `tolerance` times the density sum at that position; when the local sum is tiny it falls
  * back to summing every term. The binned method is a documented approximation.
  */
-import { FAST_EXP_MIN, fastExp } from "./fastexp.js";
+import { type KernelTaskData, kernels } from "./kernels.js";
+
+const { positionSums } = kernels;
 
 /** Options of the Gaussian KDE (pass them as `kdeKwargs`). */
 export interface GaussKdeOptions {
@@ -105,204 +107,71 @@ function whiten(
   return { u, v };
 }
 
-/** Events sorted into square cells of a grid over their bounding box (counting sort). */
-interface CellGrid {
-  size: number;
-  x0: number;
-  y0: number;
-  nx: number;
-  ny: number;
-  /** cellStart[c]..cellStart[c+1] index the sorted arrays; c = cx·ny + cy. */
-  cellStart: Int32Array;
-  su: Float64Array;
-  sv: Float64Array;
-  /** Original index of every sorted event. */
-  order: Int32Array;
+/** Kernel tasks and how to combine their results into the output. */
+export interface KernelPlan {
+  tasks: KernelTaskData[];
+  combine(results: Float64Array[]): Float64Array;
 }
 
-function buildGrid(u: Float64Array, v: Float64Array, size: number): CellGrid {
-  let x0 = Number.POSITIVE_INFINITY;
-  let x1 = Number.NEGATIVE_INFINITY;
-  let y0 = Number.POSITIVE_INFINITY;
-  let y1 = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < u.length; i++) {
-    if (u[i]! < x0) x0 = u[i]!;
-    if (u[i]! > x1) x1 = u[i]!;
-    if (v[i]! < y0) y0 = v[i]!;
-    if (v[i]! > y1) y1 = v[i]!;
-  }
-  // Bound the cell count for extremely spread data (a few far outliers).
-  let s = size;
-  while (((x1 - x0) / s + 1) * ((y1 - y0) / s + 1) > 4e6) s *= 2;
-  const nx = Math.floor((x1 - x0) / s) + 1;
-  const ny = Math.floor((y1 - y0) / s) + 1;
-  const cellOf = new Int32Array(u.length);
-  const cellStart = new Int32Array(nx * ny + 1);
-  for (let i = 0; i < u.length; i++) {
-    const cx = Math.min(nx - 1, Math.floor((u[i]! - x0) / s));
-    const cy = Math.min(ny - 1, Math.floor((v[i]! - y0) / s));
-    const c = cx * ny + cy;
-    cellOf[i] = c;
-    cellStart[c + 1]!++;
-  }
-  for (let c = 0; c < nx * ny; c++) cellStart[c + 1]! += cellStart[c]!;
-  const fill = cellStart.slice(0, nx * ny);
-  const su = new Float64Array(u.length);
-  const sv = new Float64Array(u.length);
-  const order = new Int32Array(u.length);
-  for (let i = 0; i < u.length; i++) {
-    const k = fill[cellOf[i]!]!++;
-    su[k] = u[i]!;
-    sv[k] = v[i]!;
-    order[k] = i;
-  }
-  return { size: s, x0, y0, nx, ny, cellStart, su, sv, order };
-}
-
-/**
- * Sum over all events of exp(−|uᵢ − uⱼ|²/2) for every event j (self term included), using the
- * symmetry of the kernel: each pair within the cut-off radius is evaluated once. Skipped pairs
- * are farther than R with n·exp(−R²/2) ≤ tolerance, and every sum is ≥ 1 (the self term).
- */
-function selfSums(u: Float64Array, v: Float64Array, tolerance: number): Float64Array {
-  const n = u.length;
-  const r2max = 2 * Math.log(Math.max(n, 2) / tolerance);
-  const radius = Math.sqrt(r2max);
-  const g = buildGrid(u, v, radius / 4);
-  const { nx, ny, cellStart, su, sv, size } = g;
-  const sums = new Float64Array(n).fill(1);
-  const reach = Math.ceil(radius / size) + 1;
-  for (let ax = 0; ax < nx; ax++) {
-    for (let ay = 0; ay < ny; ay++) {
-      const a = ax * ny + ay;
-      const aStart = cellStart[a]!;
-      const aEnd = cellStart[a + 1]!;
-      if (aStart === aEnd) continue;
-      // Pairs inside the cell.
-      for (let i = aStart; i < aEnd; i++) {
-        const xi = su[i]!;
-        const yi = sv[i]!;
-        let acc = 0;
-        for (let j = i + 1; j < aEnd; j++) {
-          const dx = xi - su[j]!;
-          const dy = yi - sv[j]!;
-          const r2 = dx * dx + dy * dy;
-          if (r2 <= r2max) {
-            const e = fastExp(-0.5 * r2);
-            acc += e;
-            sums[j]! += e;
-          }
-        }
-        sums[i]! += acc;
-      }
-      // Pairs with cells after this one (b > a) within reach.
-      for (let bx = ax; bx <= Math.min(nx - 1, ax + reach); bx++) {
-        const gapX = Math.max(0, bx - ax - 1) * size;
-        const byStart = bx === ax ? ay + 1 : Math.max(0, ay - reach);
-        for (let by = byStart; by <= Math.min(ny - 1, ay + reach); by++) {
-          const gapY = Math.max(0, Math.abs(by - ay) - 1) * size;
-          if (gapX * gapX + gapY * gapY > r2max) continue;
-          const b = bx * ny + by;
-          const bStart = cellStart[b]!;
-          const bEnd = cellStart[b + 1]!;
-          if (bStart === bEnd) continue;
-          for (let i = aStart; i < aEnd; i++) {
-            const xi = su[i]!;
-            const yi = sv[i]!;
-            let acc = 0;
-            for (let j = bStart; j < bEnd; j++) {
-              const dx = xi - su[j]!;
-              const dy = yi - sv[j]!;
-              const r2 = dx * dx + dy * dy;
-              if (r2 <= r2max) {
-                const e = fastExp(-0.5 * r2);
-                acc += e;
-                sums[j]! += e;
-              }
-            }
-            sums[i]! += acc;
-          }
-        }
-      }
-    }
-  }
-  // Back to the original order.
-  const out = new Float64Array(n);
-  for (let k = 0; k < n; k++) out[g.order[k]!] = sums[k]!;
+/** Split `count` items into at most `parts` contiguous [from, to) ranges. */
+export function chunks(count: number, parts: number): [number, number][] {
+  const k = Math.max(1, Math.min(parts, count));
+  const out: [number, number][] = [];
+  for (let i = 0; i < k; i++)
+    out.push([Math.floor((i * count) / k), Math.floor(((i + 1) * count) / k)]);
   return out;
 }
 
-/** exp(z) for any z ≤ 0. */
-function expNeg(z: number): number {
-  return z >= FAST_EXP_MIN ? fastExp(z) : Math.exp(z);
-}
-
-/**
- * Kernel sums at arbitrary whitened positions: rings of cells around each position are added
- * until the events not yet visited can contribute at most `tolerance` of the sum so far (plus
- * `baseline`, a known part of the total) — they are all at least d·size away after ring d —
- * or every event was visited.
- */
-function positionSums(
-  u: Float64Array,
-  v: Float64Array,
-  pu: Float64Array,
-  pv: Float64Array,
-  tolerance: number,
-  baseline?: Float64Array,
-): Float64Array {
-  const n = u.length;
-  const g = buildGrid(u, v, 1);
-  const { nx, ny, cellStart, su, sv, size, x0, y0 } = g;
-  const out = new Float64Array(pu.length);
-  for (let p = 0; p < pu.length; p++) {
-    const qx = pu[p]!;
-    const qy = pv[p]!;
-    // The position's cell (may lie outside the grid).
-    const fx = (qx - x0) / size;
-    const fy = (qy - y0) / size;
-    const cx = Math.floor(Math.min(Math.max(fx, -1e6), 1e6));
-    const cy = Math.floor(Math.min(Math.max(fy, -1e6), 1e6));
-    const maxRing = Math.max(
-      Math.abs(cx),
-      Math.abs(cx - nx + 1),
-      Math.abs(cy),
-      Math.abs(cy - ny + 1),
-    );
-    // Rings closer than this lie entirely outside the grid.
-    const firstRing = Math.max(0, -cx, cx - nx + 1, -cy, cy - ny + 1);
-    let sum = 0;
-    let visited = 0;
-    for (let d = firstRing; d <= maxRing; d++) {
-      const xLo = Math.max(0, cx - d);
-      const xHi = Math.min(nx - 1, cx + d);
-      for (let ix = xLo; ix <= xHi; ix++) {
-        const onEdgeX = ix === cx - d || ix === cx + d;
-        // Cells of ring d in this column: all rows if on the left/right edge, else top and bottom.
-        const step = onEdgeX ? 1 : 2 * d;
-        const yFrom = cy - d;
-        for (let iy = yFrom; iy <= cy + d; iy += step > 0 ? step : 1) {
-          if (iy < 0 || iy >= ny) continue;
-          const c = ix * ny + iy;
-          const start = cellStart[c]!;
-          const end = cellStart[c + 1]!;
-          for (let j = start; j < end; j++) {
-            const dx = qx - su[j]!;
-            const dy = qy - sv[j]!;
-            sum += expNeg(-0.5 * (dx * dx + dy * dy));
-          }
-          visited += end - start;
-          if (d === 0) break;
-        }
-      }
-      if (visited === n) break;
-      const gap = d * size;
-      const known = baseline ? sum + baseline[p]! : sum;
-      if ((n - visited) * Math.exp(-0.5 * gap * gap) <= tolerance * known) break;
-    }
-    out[p] = sum;
+/** The exact Gaussian KDE as `parts` independent tasks (for worker threads). */
+export function gaussExactPlan(
+  ex: Float64Array,
+  ey: Float64Array,
+  px: Float64Array | undefined,
+  py: Float64Array | undefined,
+  opts: GaussKdeOptions,
+  parts: number,
+): KernelPlan {
+  const tolerance = opts.tolerance ?? 1e-16;
+  const m = gaussModel(ex, ey);
+  const count = px ? px.length : ex.length;
+  if (!m) return { tasks: [], combine: () => new Float64Array(count).fill(Number.NaN) };
+  const { u, v } = whiten(m, ex, ey);
+  if (!px || !py) {
+    const k = Math.max(1, parts);
+    const tasks: KernelTaskData[] = [];
+    for (let part = 0; part < k; part++)
+      tasks.push({ op: "self", u, v, tolerance, part, parts: k });
+    return {
+      tasks,
+      combine(results) {
+        // Each pair was summed by exactly one task; add the self term once.
+        const out = new Float64Array(count).fill(1);
+        for (const r of results) for (let i = 0; i < count; i++) out[i]! += r[i]!;
+        for (let i = 0; i < count; i++) out[i] = out[i]! * m.norm;
+        return out;
+      },
+    };
   }
-  return out;
+  const w = whiten(m, px, py);
+  return {
+    tasks: chunks(count, parts).map(([from, to]) => ({
+      op: "positions" as const,
+      u,
+      v,
+      // Own copies: posting a view to a worker would clone its whole buffer.
+      pu: w.u.slice(from, to),
+      pv: w.v.slice(from, to),
+      tolerance,
+      from: 0,
+      to: to - from,
+    })),
+    combine(results) {
+      const out = new Float64Array(count);
+      let k = 0;
+      for (const r of results) for (let i = 0; i < r.length; i++) out[k++] = r[i]! * m.norm;
+      return out;
+    },
+  };
 }
 
 /** Exact Gaussian KDE of finite events at finite positions (undefined positions: the events). */
@@ -313,20 +182,8 @@ export function kdeGaussExact(
   py: Float64Array | undefined,
   opts: GaussKdeOptions = {},
 ): Float64Array {
-  const tolerance = opts.tolerance ?? 1e-16;
-  const m = gaussModel(ex, ey);
-  const count = px ? px.length : ex.length;
-  if (!m) return new Float64Array(count).fill(Number.NaN);
-  const { u, v } = whiten(m, ex, ey);
-  let sums: Float64Array;
-  if (!px || !py) {
-    sums = selfSums(u, v, tolerance);
-  } else {
-    const w = whiten(m, px, py);
-    sums = positionSums(u, v, w.u, w.v, tolerance);
-  }
-  for (let i = 0; i < sums.length; i++) sums[i] = sums[i]! * m.norm;
-  return sums;
+  const plan = gaussExactPlan(ex, ey, px, py, opts, 1);
+  return plan.combine(plan.tasks.map(kernels.runTask));
 }
 
 /**

@@ -7,7 +7,8 @@
  * agree with dclab to ~1e-7 instead of ~1e-6.
  */
 import { type BinningOptions, doaneFinite } from "./binning.js";
-import { FAST_EXP_MIN, fastExp } from "./fastexp.js";
+import { chunks, type KernelPlan } from "./gauss.js";
+import { kernels } from "./kernels.js";
 
 /** Options of the multivariate KDE (pass them as `kdeKwargs`). */
 export interface MultivariateKdeOptions extends BinningOptions {
@@ -15,7 +16,48 @@ export interface MultivariateKdeOptions extends BinningOptions {
   bw?: [number, number];
 }
 
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+/** The multivariate KDE as up to `parts` independent tasks (for worker threads). */
+export function multivariatePlan(
+  ex: Float64Array,
+  ey: Float64Array,
+  px: Float64Array | undefined,
+  py: Float64Array | undefined,
+  opts: MultivariateKdeOptions,
+  parts: number,
+): KernelPlan {
+  const qx = px ?? ex;
+  const qy = py ?? ey;
+  const n = ex.length;
+  const count = qx.length;
+  const float32 = opts.float32 ?? false;
+  const bx = opts.bw?.[0] ?? doaneFinite(ex, float32).width / 2;
+  const by = opts.bw?.[1] ?? doaneFinite(ey, float32).width / 2;
+  // statsmodels needs more observations than variables.
+  if (n <= 2 || !(bx > 0) || !(by > 0) || !Number.isFinite(bx) || !Number.isFinite(by)) {
+    return { tasks: [], combine: () => new Float64Array(count).fill(Number.NaN) };
+  }
+  const scale = 1 / (bx * by);
+  return {
+    tasks: chunks(count, parts).map(([from, to]) => ({
+      op: "multivariate" as const,
+      ex,
+      ey,
+      qx: qx.slice(from, to),
+      qy: qy.slice(from, to),
+      bx,
+      by,
+      float32,
+      from: 0,
+      to: to - from,
+    })),
+    combine(results) {
+      const out = new Float64Array(count);
+      let k = 0;
+      for (const r of results) for (let i = 0; i < r.length; i++) out[k++] = (r[i]! * scale) / n;
+      return out;
+    },
+  };
+}
 
 /** Multivariate KDE of finite events at finite positions (undefined positions: the events). */
 export function kdeMultivariate(
@@ -25,53 +67,6 @@ export function kdeMultivariate(
   py: Float64Array | undefined,
   opts: MultivariateKdeOptions = {},
 ): Float64Array {
-  const qx = px ?? ex;
-  const qy = py ?? ey;
-  const n = ex.length;
-  const out = new Float64Array(qx.length);
-  const bx = opts.bw?.[0] ?? doaneFinite(ex, opts.float32 ?? false).width / 2;
-  const by = opts.bw?.[1] ?? doaneFinite(ey, opts.float32 ?? false).width / 2;
-  // statsmodels needs more observations than variables.
-  if (n <= 2 || !(bx > 0) || !(by > 0) || !Number.isFinite(bx) || !Number.isFinite(by)) {
-    return out.fill(Number.NaN);
-  }
-  const scale = 1 / (bx * by);
-  if (opts.float32) {
-    const f = Math.fround;
-    const c = f(INV_SQRT_2PI);
-    const dx2 = f(bx * bx * 2);
-    const dy2 = f(by * by * 2);
-    const sx = Float32Array.from(ex);
-    const sy = Float32Array.from(ey);
-    for (let p = 0; p < qx.length; p++) {
-      const x = f(qx[p]!);
-      const y = f(qy[p]!);
-      let sum = 0;
-      for (let i = 0; i < n; i++) {
-        const dx = f(sx[i]! - x);
-        const dy = f(sy[i]! - y);
-        const kx = f(c * f(Math.exp(-f(f(dx * dx) / dx2))));
-        const ky = f(c * f(Math.exp(-f(f(dy * dy) / dy2))));
-        sum += kx * ky;
-      }
-      out[p] = (sum * scale) / n;
-    }
-    return out;
-  }
-  const ax = -1 / (2 * bx * bx);
-  const ay = -1 / (2 * by * by);
-  const c2 = INV_SQRT_2PI * INV_SQRT_2PI;
-  for (let p = 0; p < qx.length; p++) {
-    const x = qx[p]!;
-    const y = qy[p]!;
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      const dx = ex[i]! - x;
-      const dy = ey[i]! - y;
-      const z = ax * dx * dx + ay * dy * dy;
-      sum += z >= FAST_EXP_MIN ? fastExp(z) : 0;
-    }
-    out[p] = (sum * c2 * scale) / n;
-  }
-  return out;
+  const plan = multivariatePlan(ex, ey, px, py, opts, 1);
+  return plan.combine(plan.tasks.map(kernels.runTask));
 }
