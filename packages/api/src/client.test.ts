@@ -121,6 +121,8 @@ describe("CKANAPI basics", () => {
   it("rejects invalid action names and bodies before any request", async () => {
     const api = new CKANAPI({ server: "127.0.0.1:1" });
     await expect(api.get("package_show?id=x")).rejects.toThrow(TypeError);
+    await expect(api.get("package_search", { rows: Number.NaN })).rejects.toThrow(TypeError);
+    await expect(api.get("status_show", {}, { timeout: -1 })).rejects.toThrow(RangeError);
     await expect(api.post("package_revise", [] as never)).rejects.toThrow(TypeError);
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;

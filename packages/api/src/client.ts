@@ -24,7 +24,13 @@ import {
   type RetryOptions,
   resolveRetry,
 } from "./retry.js";
-import type { ActionResults, DCServQuery, DCServResults, User } from "./types.js";
+import type { ActionParams, ActionResults, DCServQuery, DCServResults, User } from "./types.js";
+
+/** The parameters of `action`: its known ones (for autocompletion) plus any other. */
+export type ParamsFor<A extends string> = A extends keyof ActionParams
+  ? ActionParams[A] & Params
+  : Params;
+
 import { VERSION } from "./version.js";
 
 /** Options of {@link CKANAPI}. */
@@ -306,11 +312,16 @@ export class CKANAPI {
    */
   get<A extends keyof ActionResults>(
     action: A,
-    params?: Params,
+    params?: ParamsFor<A>,
     options?: GetOptions,
   ): Promise<ActionResults[A]>;
-  get<T = unknown>(action: string, params?: Params, options?: GetOptions): Promise<T>;
-  get(action: string, params?: Params, options: GetOptions = {}): Promise<unknown> {
+  get<T = unknown, A extends string = string>(
+    action: A,
+    params?: ParamsFor<A>,
+    options?: GetOptions,
+  ): Promise<T>;
+  async get(action: string, params?: Params, options: GetOptions = {}): Promise<unknown> {
+    // Inside the async function, so that bad parameters reject rather than throw synchronously.
     return this.#call("GET", action, encodeParams(params), undefined, options, false);
   }
 

@@ -11,6 +11,7 @@ export {
   CKANAPI,
   type CKANAPIOptions,
   type GetOptions,
+  type ParamsFor,
   type PostOptions,
 } from "./client.js";
 export {
@@ -47,6 +48,7 @@ export {
   type RetryOptions,
 } from "./retry.js";
 export type {
+  ActionParams,
   ActionResults,
   Dataset,
   DCMetadataKey,
@@ -56,6 +58,7 @@ export type {
   Group,
   License,
   Organization,
+  PackageSearchParams,
   PackageSearchResult,
   Resource,
   SearchFacetItem,

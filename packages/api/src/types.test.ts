@@ -29,6 +29,13 @@ describe("typed results", () => {
       expectTypeOf(api.dcserv("rid", "size")).resolves.toEqualTypeOf<number>();
       expectTypeOf(api.getUserDict()).resolves.toEqualTypeOf<User>();
       expectTypeOf(api.isAvailable()).resolves.toEqualTypeOf<boolean>();
+      // Known parameters are checked, unknown ones pass.
+      api.get("package_search", { q: "x", rows: 10, include_private: true, custom_key: "ok" });
+      // @ts-expect-error rows is a number
+      api.get("package_search", { rows: "10" });
+      // @ts-expect-error package_show needs an id
+      api.get("package_show", { name: "x" });
+      api.get("some_plugin_action", { anything: [1, 2], flag: false });
     };
     expect(typeof typed).toBe("function");
   });

@@ -243,3 +243,80 @@ export interface ActionResults {
   package_patch: Dataset;
   package_update: Dataset;
 }
+
+/** Parameters of `package_search` (CKAN 2.11). */
+export interface PackageSearchParams {
+  /** Solr query. @default "*:*" */
+  q?: string;
+  /** Filter query. */
+  fq?: string;
+  /** Several filter queries (sent as repeated keys). */
+  fq_list?: readonly string[];
+  /** Rows per page; the server clamps values above 1000 silently. @default 10 */
+  rows?: number;
+  /** Offset of the first result. @default 0 */
+  start?: number;
+  /** @default "score desc, metadata_modified desc" */
+  sort?: string;
+  /** Include private datasets the user may see. @default false */
+  include_private?: boolean;
+  /** Include the user's drafts. @default false */
+  include_drafts?: boolean;
+  include_deleted?: boolean;
+  facet?: boolean;
+  /** Fields to facet on, e.g. `["organization", "groups"]` (sent as a JSON list). */
+  "facet.field"?: readonly string[];
+  "facet.limit"?: number;
+  "facet.mincount"?: number;
+  use_default_schema?: boolean;
+  fl?: string;
+}
+
+/** Parameters of `organization_list` / `group_list`. */
+export interface GroupListParams {
+  all_fields?: boolean;
+  /** Capped by the server at 1000, or 25 with `all_fields`. */
+  limit?: number;
+  offset?: number;
+  sort?: string;
+  q?: string;
+  include_dataset_count?: boolean;
+  include_extras?: boolean;
+  include_tags?: boolean;
+  include_groups?: boolean;
+  include_users?: boolean;
+}
+
+/** Parameters of `organization_show` / `group_show`. */
+export interface GroupShowParams {
+  id: string;
+  include_datasets?: boolean;
+  include_dataset_count?: boolean;
+  include_extras?: boolean;
+  include_users?: boolean;
+  include_groups?: boolean;
+  include_tags?: boolean;
+  include_followers?: boolean;
+}
+
+/** Parameters known for common read actions; any other key is still allowed. */
+export interface ActionParams {
+  package_show: { id: string; use_default_schema?: boolean; include_plugin_data?: boolean };
+  resource_show: { id: string };
+  package_search: PackageSearchParams;
+  organization_list: GroupListParams;
+  group_list: GroupListParams;
+  organization_show: GroupShowParams;
+  group_show: GroupShowParams;
+  organization_list_for_user: {
+    id?: string;
+    /** @default "manage_group" (DCOR-Aid asks for "create_dataset") */
+    permission?: string;
+    include_dataset_count?: boolean;
+  };
+  group_list_authz: { available_only?: boolean; am_member?: boolean };
+  user_show: { id?: string };
+  dataset_followee_list: { id: string };
+  package_collaborator_list_for_user: { id: string; capacity?: string };
+  user_autocomplete: { q: string; limit?: number };
+}
