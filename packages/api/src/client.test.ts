@@ -70,6 +70,8 @@ describe("CKANAPI basics", () => {
     expect(() => new CKANAPI({ server: "" })).toThrow(TypeError);
     expect(() => new CKANAPI({ server: "x.org", timeout: 0 })).toThrow(RangeError);
     expect(() => new CKANAPI({ server: "x.org", retry: -1 })).toThrow(RangeError);
+    expect(() => new CKANAPI({ server: "x.org", maxResponseBytes: 0 })).toThrow(/bytes/);
+    expect(() => new CKANAPI({ server: "x.org", maxRedirects: 1.5 })).toThrow(RangeError);
     expect(() => new CKANAPI({ server: "x.org", apiKey: "a\nb" })).toThrow(TypeError);
     expect(() => new CKANAPI(undefined as never)).toThrow(TypeError);
   });

@@ -246,10 +246,10 @@ export class CKANAPI {
         : options.cache
           ? new ResponseCache(options.cache)
           : undefined;
-    this.#maxResponseBytes = checkDuration(
-      "maxResponseBytes",
-      options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-    );
+    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    if (typeof this.#maxResponseBytes !== "number" || !(this.#maxResponseBytes > 0)) {
+      throw new RangeError(`maxResponseBytes must be a positive number of bytes`);
+    }
     this.#maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
     if (!Number.isInteger(this.#maxRedirects) || this.#maxRedirects < 0) {
       throw new RangeError("maxRedirects must be a non-negative integer");
