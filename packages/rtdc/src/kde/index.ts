@@ -3,9 +3,10 @@
  * and `get_kde_contour` on plain arrays (the caller applies the dataset's filter first).
  */
 import { binWidthPercentile, finiteValues, minMax } from "./binning.js";
-import { type GaussKdeOptions, kdeGaussBinned, kdeGaussExact } from "./gauss.js";
+import { type GaussKdeOptions, gaussExactPlan, kdeGaussBinned, kdeGaussExact } from "./gauss.js";
 import { type HistogramKdeOptions, kdeHistogram } from "./histogram.js";
-import { kdeMultivariate, type MultivariateKdeOptions } from "./multivariate.js";
+import { kdeMultivariate, type MultivariateKdeOptions, multivariatePlan } from "./multivariate.js";
+import { defaultThreads, type KdeParallelOptions, runTasks } from "./parallel.js";
 
 export {
   binNumDoane,
@@ -17,6 +18,7 @@ export {
 export type { GaussKdeOptions } from "./gauss.js";
 export type { HistogramKdeOptions } from "./histogram.js";
 export type { MultivariateKdeOptions } from "./multivariate.js";
+export { type KdeParallelOptions, KdeWorkerError } from "./parallel.js";
 export { BicubicGrid, NotAKnotSpline } from "./spline.js";
 
 /** The KDE methods: as in dclab. "none" gives ones. */
@@ -134,10 +136,48 @@ function finitePairs(x: Float64Array, y: Float64Array): [Float64Array, Float64Ar
   return [fx, fy, good];
 }
 
+/** Events and positions split into their finite parts (dclab's `ignore_nan_inf`). */
+interface Prepared {
+  count: number;
+  ex: Float64Array;
+  ey: Float64Array;
+  qx: Float64Array | undefined;
+  qy: Float64Array | undefined;
+  goodOut: Uint8Array;
+}
+
+function prepare(
+  xs: Float64Array,
+  ys: Float64Array,
+  pxs: Float64Array | undefined,
+  pys: Float64Array | undefined,
+): Prepared {
+  const count = pxs ? pxs.length : xs.length;
+  const [ex, ey, goodIn] = finitePairs(xs, ys);
+  if (pxs && pys) {
+    const [qx, qy, goodOut] = finitePairs(pxs, pys);
+    return { count, ex, ey, qx, qy, goodOut };
+  }
+  return { count, ex, ey, qx: undefined, qy: undefined, goodOut: goodIn };
+}
+
 /**
- * Run one estimator like dclab's `ignore_nan_inf` wrapper: events with NaN/inf are dropped from
- * the estimate, positions with NaN/inf get NaN, and with no valid event every valid position gets 0.
+ * Place the values computed at the finite positions: NaN where a position is not finite, and 0
+ * everywhere else when there was no finite event (dclab's `ignore_nan_inf` wrapper).
  */
+function finish(p: Prepared, values: Float64Array | undefined): Float64Array {
+  const out = new Float64Array(p.count);
+  if (values) {
+    if (values.length === p.count) out.set(values);
+    else {
+      let k = 0;
+      for (let i = 0; i < p.count; i++) if (p.goodOut[i]) out[i] = values[k++]!;
+    }
+  }
+  for (let i = 0; i < p.count; i++) if (!p.goodOut[i]) out[i] = Number.NaN;
+  return out;
+}
+
 function evaluate(
   kdeType: KdeType,
   xs: Float64Array,
@@ -146,28 +186,52 @@ function evaluate(
   pys: Float64Array | undefined,
   kwargs: Record<string, unknown>,
 ): Float64Array {
-  const count = pxs ? pxs.length : xs.length;
-  if (kdeType === "none") return new Float64Array(count).fill(1);
-  const [ex, ey, goodIn] = finitePairs(xs, ys);
-  let qx: Float64Array | undefined;
-  let qy: Float64Array | undefined;
-  let goodOut = goodIn;
-  if (pxs && pys) {
-    [qx, qy, goodOut] = finitePairs(pxs, pys);
+  if (kdeType === "none") return new Float64Array(pxs ? pxs.length : xs.length).fill(1);
+  const p = prepare(xs, ys, pxs, pys);
+  const values = p.ex.length > 0 ? estimator(kdeType, p.ex, p.ey, p.qx, p.qy, kwargs) : undefined;
+  return finish(p, values);
+}
+
+/** Below this many kernel terms (events × positions) threads do not pay off. */
+const PARALLEL_MIN_TERMS = 4e6;
+
+async function evaluateAsync(
+  kdeType: KdeType,
+  xs: Float64Array,
+  ys: Float64Array,
+  pxs: Float64Array | undefined,
+  pys: Float64Array | undefined,
+  kwargs: Record<string, unknown>,
+  parallel: KdeParallelOptions,
+): Promise<Float64Array> {
+  parallel.signal?.throwIfAborted();
+  if (kdeType === "none") return new Float64Array(pxs ? pxs.length : xs.length).fill(1);
+  const p = prepare(xs, ys, pxs, pys);
+  if (p.ex.length === 0) return finish(p, undefined);
+  const threads = parallel.threads ?? defaultThreads();
+  const terms = p.ex.length * (p.qx ? p.qx.length : p.ex.length);
+  const gaussExact = kdeType === "gauss" && (kwargs as GaussKdeOptions).method !== "binned";
+  if ((gaussExact || kdeType === "multivariate") && threads > 1 && terms >= PARALLEL_MIN_TERMS) {
+    if (gaussExact) checkGaussMethod(kwargs);
+    const parts = 4 * threads;
+    const plan =
+      kdeType === "gauss"
+        ? gaussExactPlan(p.ex, p.ey, p.qx, p.qy, kwargs as GaussKdeOptions, parts)
+        : multivariatePlan(p.ex, p.ey, p.qx, p.qy, kwargs as MultivariateKdeOptions, parts);
+    const results = await runTasks(plan.tasks, { ...parallel, threads });
+    return finish(p, plan.combine(results));
   }
-  const out = new Float64Array(count);
-  if (ex.length > 0) {
-    const allGood = (qx ? qx.length : ex.length) === count;
-    // With every event valid and no positions, evaluate at the events (allows symmetric sums).
-    const values = estimator(kdeType, ex, ey, qx, qy, kwargs);
-    if (allGood) out.set(values);
-    else {
-      let k = 0;
-      for (let i = 0; i < count; i++) if (goodOut[i]) out[i] = values[k++]!;
-    }
+  // Small problems: compute here (after yielding once, so that callers stay responsive).
+  await new Promise((resolve) => setImmediate(resolve));
+  parallel.signal?.throwIfAborted();
+  return finish(p, estimator(kdeType, p.ex, p.ey, p.qx, p.qy, kwargs));
+}
+
+function checkGaussMethod(kwargs: Record<string, unknown>): void {
+  const method = (kwargs as GaussKdeOptions).method;
+  if (method !== undefined && method !== "exact" && method !== "binned") {
+    throw new KdeInputError(`gauss method must be "exact" or "binned", got "${method}"`);
   }
-  for (let i = 0; i < count; i++) if (!goodOut[i]) out[i] = Number.NaN;
-  return out;
 }
 
 function estimator(
@@ -183,10 +247,8 @@ function estimator(
       return kdeHistogram(ex, ey, qx ?? ex, qy ?? ey, kwargs as HistogramKdeOptions);
     case "gauss": {
       const o = kwargs as GaussKdeOptions;
+      checkGaussMethod(kwargs);
       if (o.method === "binned") return kdeGaussBinned(ex, ey, qx, qy, o);
-      if (o.method !== undefined && o.method !== "exact") {
-        throw new KdeInputError(`gauss method must be "exact" or "binned", got "${o.method}"`);
-      }
       return kdeGaussExact(ex, ey, qx, qy, o);
     }
     case "multivariate":
@@ -211,18 +273,20 @@ function kwargsWithFloat32(
   return k;
 }
 
-/**
- * The kernel density at every event (or at `positions`), estimated from all events — dclab's
- * `get_kde_scatter`. NaN/inf events are ignored and get NaN; no events give an empty array.
- *
- * @example
- * const density = kdeScatter(areaUm, deform, { kdeType: "histogram" });
- */
-export function kdeScatter(
+interface ScatterInput {
+  kdeType: KdeType;
+  xs: Float64Array;
+  ys: Float64Array;
+  pxs: Float64Array | undefined;
+  pys: Float64Array | undefined;
+  kwargs: Record<string, unknown>;
+}
+
+function scatterInput(
   x: ArrayLike<number>,
   y: ArrayLike<number>,
-  opts: KdeScatterOptions = {},
-): Float64Array {
+  opts: KdeScatterOptions,
+): ScatterInput | undefined {
   const kdeType = checkOptions(
     opts.kdeType ?? "histogram",
     opts.xscale ?? "linear",
@@ -230,9 +294,8 @@ export function kdeScatter(
   );
   checkLengths(x, y, "events");
   if (opts.positions) checkLengths(opts.positions.x, opts.positions.y, "positions");
-  if (x.length === 0) return new Float64Array(0);
-  const float32 = isFloat32(x, y);
-  const kwargs = kwargsWithFloat32(opts.kdeKwargs, float32);
+  if (x.length === 0) return undefined;
+  const kwargs = kwargsWithFloat32(opts.kdeKwargs, isFloat32(x, y));
   const f32 = kwargs.float32 === true;
   const xs = applyScale(x, opts.xscale ?? "linear", f32);
   const ys = applyScale(y, opts.yscale ?? "linear", f32);
@@ -242,7 +305,41 @@ export function kdeScatter(
     pxs = applyScale(opts.positions.x, opts.xscale ?? "linear", f32);
     pys = applyScale(opts.positions.y, opts.yscale ?? "linear", f32);
   }
-  return evaluate(kdeType, xs, ys, pxs, pys, kwargs);
+  return { kdeType, xs, ys, pxs, pys, kwargs };
+}
+
+/**
+ * The kernel density at every event (or at `positions`), estimated from all events — dclab's
+ * `get_kde_scatter`. NaN/inf events are ignored and get NaN; no events give an empty array.
+ * Runs on the calling thread; see {@link kdeScatterAsync} for worker threads.
+ *
+ * @example
+ * const density = kdeScatter(areaUm, deform, { kdeType: "histogram" });
+ */
+export function kdeScatter(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  opts: KdeScatterOptions = {},
+): Float64Array {
+  const s = scatterInput(x, y, opts);
+  if (!s) return new Float64Array(0);
+  return evaluate(s.kdeType, s.xs, s.ys, s.pxs, s.pys, s.kwargs);
+}
+
+/**
+ * {@link kdeScatter} off the calling thread: the exact gauss and the multivariate KDE are split
+ * over worker threads (same results up to summation order, ~1e-15), the others are computed
+ * after yielding to the event loop. Rejects with the signal's reason when aborted.
+ */
+export async function kdeScatterAsync(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  opts: KdeScatterOptions & KdeParallelOptions = {},
+): Promise<Float64Array> {
+  opts.signal?.throwIfAborted();
+  const s = scatterInput(x, y, opts);
+  if (!s) return new Float64Array(0);
+  return evaluateAsync(s.kdeType, s.xs, s.ys, s.pxs, s.pys, s.kwargs, opts);
 }
 
 /** numpy.linspace(start, stop, num) with endpoint. */
@@ -261,17 +358,24 @@ function linspace(start: number, stop: number, num: number): Float64Array {
   return out;
 }
 
-/**
- * The density on a regular grid for contour plots — dclab's `get_kde_contour`: spacing per axis
- * `xacc`/`yacc` (default (P90 − P10)/23, then (max − min)/10, then 1), ceil((max − min)/acc)
- * grid points from min to max, "ij" indexing. Without valid events: a 2×2 grid of NaN.
- * With a log scale the grid is computed in log space and returned in linear units.
- */
-export function kdeContour(
+interface ContourInput {
+  kdeType: KdeType;
+  xs: Float64Array;
+  ys: Float64Array;
+  kwargs: Record<string, unknown>;
+  gx: Float64Array;
+  gy: Float64Array;
+  /** Mesh positions ("ij"), undefined without valid events. */
+  mesh: { x: Float64Array; y: Float64Array } | undefined;
+  xscale: KdeScale;
+  yscale: KdeScale;
+}
+
+function contourInput(
   x: ArrayLike<number>,
   y: ArrayLike<number>,
-  opts: KdeContourOptions = {},
-): KdeContourResult {
+  opts: KdeContourOptions,
+): ContourInput {
   const xscale = opts.xscale ?? "linear";
   const yscale = opts.yscale ?? "linear";
   const kdeType = checkOptions(opts.kdeType ?? "histogram", xscale, yscale);
@@ -283,33 +387,74 @@ export function kdeContour(
   const xacc = opts.xacc ? opts.xacc : binWidthPercentile(xs);
   const yacc = opts.yacc ? opts.yacc : binWidthPercentile(ys);
   const [xc, yc] = finitePairs(xs, ys);
-  let gx: Float64Array;
-  let gy: Float64Array;
-  let density: Float64Array;
-  if (xc.length > 0) {
-    const [x0, x1] = minMax(xc);
-    const [y0, y1] = minMax(yc);
-    const xr = f32 ? Math.fround(x1 - x0) : x1 - x0;
-    const yr = f32 ? Math.fround(y1 - y0) : y1 - y0;
-    gx = linspace(x0, x1, Math.ceil(xr / xacc));
-    gy = linspace(y0, y1, Math.ceil(yr / yacc));
-    const mx = new Float64Array(gx.length * gy.length);
-    const my = new Float64Array(gx.length * gy.length);
-    for (let i = 0; i < gx.length; i++) {
-      for (let j = 0; j < gy.length; j++) {
-        mx[i * gy.length + j] = gx[i]!;
-        my[i * gy.length + j] = gy[j]!;
-      }
-    }
-    density = evaluate(kdeType, xs, ys, mx, my, kwargs);
-  } else {
-    gx = Float64Array.of(0, 1);
-    gy = Float64Array.of(0, 1);
-    density = new Float64Array(4).fill(Number.NaN);
+  if (xc.length === 0) {
+    return {
+      kdeType,
+      xs,
+      ys,
+      kwargs,
+      gx: Float64Array.of(0, 1),
+      gy: Float64Array.of(0, 1),
+      mesh: undefined,
+      xscale,
+      yscale,
+    };
   }
-  if (xscale === "log") gx = gx.map(Math.exp);
-  if (yscale === "log") gy = gy.map(Math.exp);
-  return { x: gx, y: gy, density, nx: gx.length, ny: gy.length };
+  const [x0, x1] = minMax(xc);
+  const [y0, y1] = minMax(yc);
+  // numpy subtracts two float32 scalars in float32.
+  const xr = f32 ? Math.fround(x1 - x0) : x1 - x0;
+  const yr = f32 ? Math.fround(y1 - y0) : y1 - y0;
+  const gx = linspace(x0, x1, Math.ceil(xr / xacc));
+  const gy = linspace(y0, y1, Math.ceil(yr / yacc));
+  const mx = new Float64Array(gx.length * gy.length);
+  const my = new Float64Array(gx.length * gy.length);
+  for (let i = 0; i < gx.length; i++) {
+    for (let j = 0; j < gy.length; j++) {
+      mx[i * gy.length + j] = gx[i]!;
+      my[i * gy.length + j] = gy[j]!;
+    }
+  }
+  return { kdeType, xs, ys, kwargs, gx, gy, mesh: { x: mx, y: my }, xscale, yscale };
+}
+
+function contourResult(c: ContourInput, density: Float64Array | undefined): KdeContourResult {
+  const gx = c.xscale === "log" ? c.gx.map(Math.exp) : c.gx;
+  const gy = c.yscale === "log" ? c.gy.map(Math.exp) : c.gy;
+  const d = density ?? new Float64Array(4).fill(Number.NaN);
+  return { x: gx, y: gy, density: d, nx: gx.length, ny: gy.length };
+}
+
+/**
+ * The density on a regular grid for contour plots — dclab's `get_kde_contour`: spacing per axis
+ * `xacc`/`yacc` (default (P90 − P10)/23, then (max − min)/10, then 1), ceil((max − min)/acc)
+ * grid points from min to max, "ij" indexing. Without valid events: a 2×2 grid of NaN.
+ * With a log scale the grid is computed in log space and returned in linear units.
+ */
+export function kdeContour(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  opts: KdeContourOptions = {},
+): KdeContourResult {
+  const c = contourInput(x, y, opts);
+  const density = c.mesh
+    ? evaluate(c.kdeType, c.xs, c.ys, c.mesh.x, c.mesh.y, c.kwargs)
+    : undefined;
+  return contourResult(c, density);
+}
+
+/** {@link kdeContour} off the calling thread (see {@link kdeScatterAsync}). */
+export async function kdeContourAsync(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  opts: KdeContourOptions & KdeParallelOptions = {},
+): Promise<KdeContourResult> {
+  opts.signal?.throwIfAborted();
+  const c = contourInput(x, y, opts);
+  const density = c.mesh
+    ? await evaluateAsync(c.kdeType, c.xs, c.ys, c.mesh.x, c.mesh.y, c.kwargs, opts)
+    : undefined;
+  return contourResult(c, density);
 }
 
 /** The finite values of an array (exported for callers that prepare KDE input). */
