@@ -63,34 +63,56 @@ class RestartNeeded extends SinkError {
 }
 
 const BATCH_BYTES = 1024 * 1024;
+/** Batches queued for writing before the body stream is paused (bounds memory per transfer). */
+const MAX_QUEUED_BATCHES = 4;
 
 /**
- * Collects body chunks into ~1 MiB writes with one write in flight, so network reads and
- * disk writes overlap while memory stays bounded (≈ 2 MiB per job).
+ * Collects body chunks into ~1 MiB writes, queued strictly in order (one write at a time on the
+ * file), so network reads and disk writes overlap while memory stays bounded (≈ 5 MiB per job).
  */
 class BatchWriter {
   private batch: Buffer[] = [];
   private batchLen = 0;
-  private pending: Promise<void> | undefined;
+  private tail: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private failed: unknown;
+  private waiter: (() => void) | undefined;
 
   constructor(private readonly fh: FileHandle) {}
 
-  /** Buffer a chunk; returns a promise only when a write had to be waited for. */
+  /** Buffer a chunk; returns a promise only when the caller has to wait for the disk. */
   push(chunk: Buffer): Promise<void> | undefined {
+    if (this.failed) return Promise.reject(this.failed);
     this.batch.push(chunk);
     this.batchLen += chunk.length;
-    return this.batchLen >= BATCH_BYTES ? this.flushBatch() : undefined;
+    if (this.batchLen < BATCH_BYTES) return undefined;
+    this.enqueue();
+    if (this.queued < MAX_QUEUED_BATCHES) return undefined;
+    return new Promise<void>((resolve) => {
+      this.waiter = resolve;
+    }).then(() => {
+      if (this.failed) throw this.failed;
+    });
   }
 
-  private async flushBatch(): Promise<void> {
-    if (this.pending) await this.pending;
+  private enqueue(): void {
     if (this.batchLen === 0) return;
     const buf = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchLen);
     this.batch = [];
     this.batchLen = 0;
-    const p = this.writeAll(buf);
-    this.pending = p;
-    p.catch(() => {});
+    this.queued++;
+    this.tail = this.tail.then(async () => {
+      try {
+        if (!this.failed) await this.writeAll(buf);
+      } catch (err) {
+        this.failed = err;
+      } finally {
+        this.queued--;
+        const w = this.waiter;
+        this.waiter = undefined;
+        w?.();
+      }
+    });
   }
 
   private async writeAll(buf: Buffer): Promise<void> {
@@ -107,8 +129,9 @@ class BatchWriter {
 
   /** Write everything buffered; throws WriteFailure if any write failed. */
   async drain(): Promise<void> {
-    await this.flushBatch();
-    if (this.pending) await this.pending;
+    this.enqueue();
+    await this.tail;
+    if (this.failed) throw this.failed;
   }
 }
 
