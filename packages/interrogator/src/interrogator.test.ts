@@ -157,6 +157,20 @@ describe("APIInterrogator.searchDatasets on the sample catalog", () => {
     expect(ids(union)).toEqual(ids(truth("bob")));
   });
 
+  it("iterates split queries without duplicates, honouring start and limit", async () => {
+    const fakes = Array.from({ length: 25 }, (_, i) => `no-such-coll-${i}`);
+    const colls = [...fakes, ...emu.catalog.collections.map((c) => c.name)];
+    const expected = ids(truth("bob").filter(inCollection(colls)));
+    const seen: string[] = [];
+    for await (const ds of air("bob").iterateDatasets({ collections: colls })) seen.push(ds.id);
+    expect([...seen].sort()).toEqual(expected);
+    const window: string[] = [];
+    for await (const ds of air("bob").iterateDatasets({ collections: colls, start: 1, limit: 2 })) {
+      window.push(ds.id);
+    }
+    expect(window).toEqual(seen.slice(1, 3));
+  });
+
   it("rejects bad options with typed errors before any request", async () => {
     await expect(air(null).searchDatasets({ limit: -1 })).rejects.toMatchObject({
       code: "DCOR_INVALID_OPTION",
@@ -201,6 +215,17 @@ describe("APIInterrogator listings", () => {
     expect(await a.getDatasetsUserShared()).toEqual([]);
     expect(await a.getDatasetsUserFollowing()).toEqual([]);
     expect(await a.getDatasetsUser()).toEqual([]);
+  });
+
+  it("lists the datasets a user follows", async () => {
+    const api = apiFor(emu, "eve");
+    const target = truth("eve")[0]!;
+    await api.post("follow_dataset", { id: target.id });
+    const a = new APIInterrogator(api);
+    expect(ids(await a.getDatasetsUserFollowing())).toEqual([target.id]);
+    expect(ids(await a.getDatasetsUser())).toContain(target.id);
+    await api.post("unfollow_dataset", { id: target.id });
+    expect(await a.getDatasetsUserFollowing()).toEqual([]);
   });
 
   it("lists owned, shared and all datasets of a user like DCOR-Aid", async () => {

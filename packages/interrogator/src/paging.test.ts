@@ -1,12 +1,24 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startEmulator } from "@dcor/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APIInterrogator } from "./interrogator.js";
-import { apiFor, ids, inCircle, type TruthDataset } from "./test-support.js";
+import { CachedInterrogator } from "./local/index.js";
+import { apiFor, ids, inCircle, inCollection, type TruthDataset } from "./test-support.js";
 
 // 10,000 synthetic datasets (plus the sample catalog): paging edge cases and bulk listing.
 let emu: Awaited<ReturnType<typeof startEmulator>>;
-const truth = (user: string | null): TruthDataset[] =>
-  emu.catalog.visibleDatasets(user) as unknown as TruthDataset[];
+// visibleDatasets() deep-copies the whole catalog: compute it once per user (nothing changes here).
+const truthCache = new Map<string | null, TruthDataset[]>();
+const truth = (user: string | null): TruthDataset[] => {
+  let list = truthCache.get(user);
+  if (!list) {
+    list = emu.catalog.visibleDatasets(user) as unknown as TruthDataset[];
+    truthCache.set(user, list);
+  }
+  return list;
+};
 
 beforeAll(async () => {
   emu = await startEmulator({
@@ -106,5 +118,55 @@ describe("paging over 10,000 datasets", { timeout: 300_000 }, () => {
       );
     }
     expect(await a.countDatasets()).toBe(truth("alice").length);
+  });
+});
+
+describe("local index of 10,000 datasets", { timeout: 300_000 }, () => {
+  it("resumes an interrupted first update and then matches the ground truth", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dcor-paging-local-"));
+    const local = await CachedInterrogator.open({ api: apiFor(emu, "alice"), cacheDir: dir });
+    try {
+      const controller = new AbortController();
+      let pages = 0;
+      await expect(
+        local.update({
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.fetched > 0 && ++pages === 3) controller.abort(new Error("interrupted"));
+          },
+        }),
+      ).rejects.toThrow("interrupted");
+      const partial = local.size;
+      expect(partial).toBeGreaterThan(0);
+      const resumed = await local.update();
+      expect(resumed.total).toBe(truth("alice").length);
+      // the pages stored before the interruption were not fetched again
+      expect(resumed.fetched).toBeLessThan(truth("alice").length - partial + 100);
+      for (const c of emu.catalog.circles) {
+        expect(local.search({ circles: [c.name], limit: 0 }).count).toBe(
+          truth("alice").filter(inCircle([c.name])).length,
+        );
+      }
+      for (const g of emu.catalog.collections) {
+        expect(local.search({ collections: [g.name] }).count).toBe(
+          truth("alice").filter(inCollection([g.name])).length,
+        );
+      }
+      // ranked search over the whole index: every hit has the word, title hits first
+      const word = (local.search({ limit: 1 }).datasets[0]!.title ?? "")
+        .split(/\W+/)
+        .find((w) => w.length > 3)!;
+      const hits = local.search({ query: word, limit: 0 });
+      expect(hits.count).toBeGreaterThan(0);
+      const inTitle = hits.datasets.map((d) =>
+        (d.title ?? "").toLowerCase().includes(word.toLowerCase()),
+      );
+      expect(
+        inTitle.indexOf(false) === -1 || inTitle.lastIndexOf(true) < inTitle.indexOf(false),
+      ).toBe(true);
+    } finally {
+      local.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

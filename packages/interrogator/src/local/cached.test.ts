@@ -149,6 +149,31 @@ describe("CachedInterrogator on the sample catalog", () => {
     local.close();
   });
 
+  it("notices lost and gained access without newer timestamps and prunes", async () => {
+    // The same index file seen first with alice's access, then with bob's (as if alice had lost
+    // her memberships), then with alice's again (access regained): no dataset changed its
+    // metadata_modified, so only the count check can tell.
+    const path = join(dir, "access", "index.sqlite");
+    const as = async (user: string) => {
+      const api = apiFor(emu, user);
+      return CachedInterrogator.open({ api, userName: "alice", path, overlapMs: 0 });
+    };
+    let local = await as("alice");
+    await local.update();
+    expect(ids(local.search({ limit: 0 }).datasets)).toEqual(ids(truth("alice")));
+    local.close();
+    expect(ids(truth("bob"))).not.toEqual(ids(truth("alice")));
+    local = await as("bob");
+    const lost = await local.update();
+    expect(lost.removed).toBeGreaterThan(0);
+    expect(ids(local.search({ limit: 0 }).datasets)).toEqual(ids(truth("bob")));
+    local.close();
+    local = await as("alice");
+    await local.update();
+    expect(ids(local.search({ limit: 0 }).datasets)).toEqual(ids(truth("alice")));
+    local.close();
+  });
+
   it("reopens an index offline with a given user name", async () => {
     const local = await open("eve", { sub: "offline" });
     await local.update();
