@@ -17,10 +17,10 @@ function stateOf(job: DownloadJob): DownloadState {
 
 function labelOf(job: DownloadJob): string {
   const meta = job.meta ?? {};
-  const dataset = typeof meta.dataset === "string" ? meta.dataset : undefined;
   const name =
     typeof meta.name === "string" ? meta.name : (job.destination.split(/[\\/]/).pop() ?? job.id);
-  return dataset ? `${dataset}/${name}` : name;
+  // The file name matters most in a narrow column; the dataset shows in the destination path.
+  return name;
 }
 
 export function viewOf(job: DownloadJob): DownloadView {

@@ -100,7 +100,7 @@ export type DownloadState =
 /** A snapshot of one download job for display. */
 export interface DownloadView {
   id: string;
-  /** What it is ("<dataset>/<resource>"). */
+  /** The file name (the dataset shows in the destination). */
   label: string;
   destination: string;
   state: DownloadState;

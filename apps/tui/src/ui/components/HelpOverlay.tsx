@@ -1,34 +1,53 @@
 import { Box, Text } from "ink";
-import { helpSections, type Scope } from "../keys/keymap.js";
+import { fit } from "../../lib/text.js";
+import { type HelpSection, helpSections, type Scope } from "../keys/keymap.js";
 
 export interface HelpOverlayProps {
-  /** The scope of the focused screen; its section is shown with the global one. */
+  /** The scope of the focused screen; its keys are shown next to the global ones. */
   scope: Scope;
   width: number;
   height: number;
 }
 
-/** The `?` overlay, generated from the key map. */
+const KEY_WIDTH = 12;
+
+function Section({ section, width }: { section: HelpSection; width: number }) {
+  return (
+    <Box flexDirection="column" marginBottom={1}>
+      <Text bold underline>
+        {section.title}
+      </Text>
+      {section.rows.map((row) => (
+        <Text key={`${section.scope}-${row.keys}-${row.description}`}>
+          <Text bold>{fit(row.keys, KEY_WIDTH)}</Text>
+          {fit(row.description, Math.max(4, width - KEY_WIDTH))}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+/** The `?` overlay, generated from the key map: global keys on the left, this screen's on the right. */
 export function HelpOverlay({ scope, width, height }: HelpOverlayProps) {
-  const scopes: Scope[] = ["global", scope, ...(scope === "find" ? (["input"] as Scope[]) : [])];
-  const sections = helpSections(scopes);
-  const keyWidth = 16;
+  const [global, ...local] = helpSections([
+    "global",
+    scope,
+    ...(scope === "find" ? (["input"] as Scope[]) : []),
+  ]);
+  const column = Math.max(20, Math.floor((width - 5) / 2));
   return (
     <Box flexDirection="column" borderStyle="round" paddingX={1} width={width} height={height}>
       <Text bold>Keys (Esc or ? to close)</Text>
-      {sections.map((section) => (
-        <Box key={section.scope} flexDirection="column" marginTop={1}>
-          <Text bold underline>
-            {section.title}
-          </Text>
-          {section.rows.map((row) => (
-            <Text key={`${section.scope}-${row.keys}-${row.description}`}>
-              <Text bold>{row.keys.padEnd(keyWidth)}</Text>
-              {row.description}
-            </Text>
+      <Box>
+        <Box flexDirection="column" width={column} marginRight={1}>
+          {global ? <Section section={global} width={column} /> : null}
+        </Box>
+        <Box flexDirection="column" width={column}>
+          {local.map((s) => (
+            <Section key={s.scope} section={s} width={column} />
           ))}
         </Box>
-      ))}
+      </Box>
     </Box>
   );
 }

@@ -1,4 +1,5 @@
 import { Text, useInput } from "ink";
+import { useRef } from "react";
 
 export interface TextFieldProps {
   value: string;
@@ -17,8 +18,17 @@ const PRINTABLE = /[^\x00-\x1f\x7f]/gu;
 
 /** A single-line controlled text field. Enter/Esc/Tab/arrows are left to the surrounding screen. */
 export function TextField({ value, onChange, isActive, placeholder, mask, width }: TextFieldProps) {
+  // Several key events can arrive before React re-renders: edit the latest value, not the rendered one.
+  const latest = useRef(value);
+  latest.current = value;
+  const change = (next: string) => {
+    latest.current = next;
+    onChange(next);
+  };
   useInput(
     (input, key) => {
+      const value = latest.current;
+      const onChange = change;
       if (key.backspace || key.delete) {
         onChange(Array.from(value).slice(0, -1).join(""));
         return;
