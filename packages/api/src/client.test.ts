@@ -299,6 +299,24 @@ describe("CKANAPI over HTTP (own test server)", () => {
     expect(s.requests).toHaveLength(6);
   });
 
+  it("tells onRetry about each retry, and a throwing onRetry changes nothing", async () => {
+    const s = await server((_req, res, _seen, n) =>
+      n < 3 ? sendError(res, 503, {}) : sendResult(res, "up"),
+    );
+    const seen: string[] = [];
+    const api = client(s.url, {
+      onRetry: (state) => {
+        seen.push(`${state.method} ${state.action} #${state.attempt} ${state.error.code}`);
+        throw new Error("observer bug");
+      },
+    });
+    await expect(api.get("status_show")).resolves.toBe("up");
+    expect(seen).toEqual([
+      "GET status_show #1 DCOR_MAINTENANCE",
+      "GET status_show #2 DCOR_MAINTENANCE",
+    ]);
+  });
+
   it("gives up after retry.limit retries with the last error", async () => {
     const s = await server((_req, res) => sendError(res, 504, { message: "gateway" }));
     const error = await client(s.url, { retry: { ...FAST, limit: 2 } })

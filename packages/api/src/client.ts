@@ -1,7 +1,7 @@
 /** `CKANAPI`: the client of the CKAN/DCOR action API. */
 
 import { pipeline, type Transform } from "node:stream";
-import { inspect } from "node:util";
+import { debuglog, inspect } from "node:util";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { type Dispatcher, getGlobalDispatcher, request } from "undici";
 import { type CacheOptions, ResponseCache } from "./cache.js";
@@ -91,6 +91,26 @@ export interface CKANAPIOptions {
    * @default 5
    */
   maxRedirects?: number;
+  /**
+   * Called before each retry (after the failed attempt, before the wait), e.g. to show
+   * "retrying…" in a UI or to log. Exceptions it throws are ignored.
+   * @default undefined
+   */
+  onRetry?: ((state: RetryState) => void) | undefined;
+}
+
+/** What {@link CKANAPIOptions.onRetry} is told (token-free). */
+export interface RetryState {
+  action: string;
+  method: "GET" | "POST";
+  /** Token-free request URL. */
+  url: string;
+  /** The attempt that failed (1 for the first). */
+  attempt: number;
+  /** Why it failed. */
+  error: DCORError;
+  /** The wait in ms before the next attempt (backoff, or the capped `Retry-After`). */
+  delay: number;
 }
 
 /** Per-call options of {@link CKANAPI.get} and friends; they override the client's options. */
@@ -129,6 +149,9 @@ export interface AvailabilityOptions {
   /** Also require the API token to be valid (`user_show` works). @default false */
   withApiKey?: boolean | undefined;
 }
+
+/** `NODE_DEBUG=dcor-api` logs requests and retries (token-free URLs only). */
+const debug = debuglog("dcor-api");
 
 const DEFAULT_TIMEOUT = 30_000;
 const DEFAULT_TOTAL_TIMEOUT = 120_000;
@@ -216,6 +239,7 @@ export class CKANAPI {
   readonly #cache: ResponseCache | undefined;
   readonly #maxResponseBytes: number;
   readonly #maxRedirects: number;
+  readonly #onRetry: ((state: RetryState) => void) | undefined;
 
   constructor(options: CKANAPIOptions) {
     if (typeof options !== "object" || options === null) {
@@ -250,6 +274,7 @@ export class CKANAPI {
     if (typeof this.#maxResponseBytes !== "number" || !(this.#maxResponseBytes > 0)) {
       throw new RangeError(`maxResponseBytes must be a positive number of bytes`);
     }
+    this.#onRetry = options.onRetry;
     this.#maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
     if (!Number.isInteger(this.#maxRedirects) || this.#maxRedirects < 0) {
       throw new RangeError("maxRedirects must be a non-negative integer");
@@ -501,6 +526,7 @@ export class CKANAPI {
             redact: this.#redact,
             ...(retryAfter === undefined ? {} : { retryAfter }),
           });
+          debug("%s %s -> %d (attempt %d)", method, safeUrl, response.status, attempt);
           if (interpreted.ok) {
             cache?.set(url, action, response.text);
             return interpreted.result;
@@ -539,6 +565,19 @@ export class CKANAPI {
             : Math.min(Math.max(error.retryAfter, 0), policy.maxRetryAfter);
         // Waiting past the deadline only to fail then helps nobody: fail now with the real cause.
         if (performance.now() + delay >= deadline) throw error;
+        debug(
+          "%s %s failed (attempt %d, %s); retrying in %d ms",
+          method,
+          safeUrl,
+          attempt,
+          error.code,
+          Math.round(delay),
+        );
+        try {
+          this.#onRetry?.({ action, method, url: safeUrl, attempt, error, delay });
+        } catch {
+          // A broken observer must not change the outcome of the call.
+        }
         try {
           await sleep(delay, callSignal);
         } catch (reason) {

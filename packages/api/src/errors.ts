@@ -159,3 +159,28 @@ export class APIResponseError extends DCORError {
 export class NoAPIKeyError extends DCORError {
   override readonly code = "DCOR_NO_API_KEY" as const;
 }
+
+const CODES: ReadonlySet<string> = new Set<DCORErrorCode>([
+  "DCOR_ERROR",
+  "DCOR_AUTHORIZATION",
+  "DCOR_NOT_FOUND",
+  "DCOR_CONFLICT",
+  "DCOR_BAD_REQUEST",
+  "DCOR_RATE_LIMITED",
+  "DCOR_MAINTENANCE",
+  "DCOR_SERVER_ERROR",
+  "DCOR_TIMEOUT",
+  "DCOR_CONNECTION",
+  "DCOR_BAD_RESPONSE",
+  "DCOR_NO_API_KEY",
+]);
+
+/**
+ * Whether `value` is an error of `@dcor/api` (optionally with this `code`). Works across copies of
+ * the package, where `instanceof` does not.
+ */
+export function isDCORError(value: unknown, code?: DCORErrorCode): value is DCORError {
+  if (!(value instanceof Error)) return false;
+  const actual = (value as { code?: unknown }).code;
+  return typeof actual === "string" && CODES.has(actual) && (code === undefined || actual === code);
+}

@@ -13,6 +13,7 @@ export {
   type GetOptions,
   type ParamsFor,
   type PostOptions,
+  type RetryState,
 } from "./client.js";
 export {
   APIAuthorizationError,
@@ -28,6 +29,7 @@ export {
   type DCORErrorCode,
   type DCORErrorContext,
   type FieldErrors,
+  isDCORError,
   NoAPIKeyError,
   ServerUnderMaintenanceError,
 } from "./errors.js";

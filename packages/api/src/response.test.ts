@@ -8,6 +8,7 @@ import {
   APIResponseError,
   APIServerError,
   APITimeoutError,
+  isDCORError,
   ServerUnderMaintenanceError,
 } from "./errors.js";
 import { interpretResponse, type RawResponse } from "./response.js";
@@ -168,5 +169,19 @@ describe("interpretResponse", () => {
     expect(e.serverMessage).toBe("bad token [REDACTED]");
     const long = errorOf(raw(500, `<p>${"x".repeat(10_000)}</p>`, { "content-type": "text/html" }));
     expect(long.serverMessage!.length).toBeLessThan(300);
+  });
+});
+
+describe("isDCORError", () => {
+  it("recognizes errors by code, also from another copy of the package", () => {
+    const e = errorOf(raw(404, envelopeError({ message: "Not found" })));
+    expect(isDCORError(e)).toBe(true);
+    expect(isDCORError(e, "DCOR_NOT_FOUND")).toBe(true);
+    expect(isDCORError(e, "DCOR_CONFLICT")).toBe(false);
+    const foreign = Object.assign(new Error("x"), { code: "DCOR_TIMEOUT" });
+    expect(isDCORError(foreign, "DCOR_TIMEOUT")).toBe(true);
+    expect(isDCORError(Object.assign(new Error("x"), { code: "ECONNRESET" }))).toBe(false);
+    expect(isDCORError({ code: "DCOR_TIMEOUT" })).toBe(false);
+    expect(isDCORError(undefined)).toBe(false);
   });
 });
