@@ -2,15 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  applyMask,
-  downsampleRandomKeep,
-  Filter,
-  FilterError,
-  MT19937,
-  PolygonFilter,
-  PolygonFilterError,
-} from "./index.js";
+import { applyMask, Filter, FilterError, PolygonFilter, PolygonFilterError } from "./index.js";
+import { downsampleRandomKeep, MT19937 } from "./random.js";
 
 const square = () =>
   new PolygonFilter({

@@ -7,7 +7,6 @@ import type { PolygonFilter } from "./polygon.js";
 import { downsampleRandomKeep } from "./random.js";
 
 export { PolygonFilter, PolygonFilterError, type PolygonFilterOptions } from "./polygon.js";
-export { downsampleRandomKeep, MT19937 } from "./random.js";
 
 /** Invalid filter settings (code "RTDC_FILTER_INVALID"). */
 export class FilterError extends Error {

@@ -2,7 +2,7 @@
  * Kernel density estimates for scatter and contour plots, reproducing dclab's `get_kde_scatter`
  * and `get_kde_contour` on plain arrays (the caller applies the dataset's filter first).
  */
-import { binWidthPercentile, finiteValues, minMax } from "./binning.js";
+import { binWidthPercentile, minMax } from "./binning.js";
 import { type GaussKdeOptions, gaussExactPlan, kdeGaussBinned, kdeGaussExact } from "./gauss.js";
 import { type HistogramKdeOptions, kdeHistogram } from "./histogram.js";
 import { kdeMultivariate, type MultivariateKdeOptions, multivariatePlan } from "./multivariate.js";
@@ -19,7 +19,6 @@ export type { GaussKdeOptions } from "./gauss.js";
 export type { HistogramKdeOptions } from "./histogram.js";
 export type { MultivariateKdeOptions } from "./multivariate.js";
 export { type KdeParallelOptions, KdeWorkerError } from "./parallel.js";
-export { BicubicGrid, NotAKnotSpline } from "./spline.js";
 
 /** The KDE methods: as in dclab. "none" gives ones. */
 export type KdeType = "histogram" | "gauss" | "multivariate" | "none";
@@ -456,6 +455,3 @@ export async function kdeContourAsync(
     : undefined;
   return contourResult(c, density);
 }
-
-/** The finite values of an array (exported for callers that prepare KDE input). */
-export { finiteValues };

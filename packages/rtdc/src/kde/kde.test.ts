@@ -4,7 +4,6 @@ import { roundHalfEven } from "./binning.js";
 import { fastExp } from "./fastexp.js";
 import { histogram2d, histogramEdges } from "./histogram.js";
 import {
-  BicubicGrid,
   binNumDoane,
   binWidthDoane,
   binWidthPercentile,
@@ -12,8 +11,8 @@ import {
   KdeInputError,
   kdeContour,
   kdeScatter,
-  NotAKnotSpline,
 } from "./index.js";
+import { BicubicGrid, NotAKnotSpline } from "./spline.js";
 
 /** Deterministic pseudo-random numbers (LCG) for reproducible synthetic data. */
 function rng(seed: number): () => number {

@@ -2,20 +2,11 @@
  * KDE against dclab 0.71.10's values in shared/data/rtdc (reference.json,
  * reference_example_full.json, dcor-fixtures/reference.json). Skipped without shared data.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { sharedDataDir } from "@dcor/emulator";
 import { describe, expect, it } from "vitest";
 import { binNumDoane, binWidthPercentile, doane, kdeContour, kdeScatter } from "./index.js";
-
-function sharedDataDir(): string | undefined {
-  // TODO(switch): use sharedDataDir() from @dcor/emulator once it is exported.
-  const env = process.env.DCOR_SHARED_DATA;
-  if (env && existsSync(env)) return path.resolve(env);
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const guess = path.resolve(here, "../../../../../shared/data");
-  return existsSync(guess) ? guess : undefined;
-}
 
 const dir = sharedDataDir();
 if (!dir) console.warn("[rtdc kde] shared/data not found: dclab reference tests are skipped");
