@@ -81,6 +81,15 @@ const options: EmulatorOptions = {
 };
 
 const emu = await startEmulator(options).catch((err: unknown) => fail((err as Error).message));
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  void emu.close().finally(() => process.exit(0));
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
+
 process.stdout.write(`${emu.url}\n`);
 const datasets = emu.catalog.datasets;
 const lines = [
@@ -96,12 +105,3 @@ const lines = [
   "Press Ctrl-C to stop.",
 ];
 process.stdout.write(`${lines.join("\n")}\n`);
-
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  void emu.close().finally(() => process.exit(0));
-};
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);

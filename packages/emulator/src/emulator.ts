@@ -68,20 +68,50 @@ export interface EmulatorUser {
   sysadmin: boolean;
 }
 
-/** A CKAN dict (dataset, resource, organization, group) as the API returns it. */
-export type CkanDict = Record<string, unknown> & { id: string; name: string };
+/** A CKAN dict (resource, organization, group) as the API returns it. */
+export interface CkanDict {
+  id: string;
+  name: string;
+  [key: string]: unknown;
+}
+
+/** A CKAN dataset dict as `package_show` returns it. */
+export interface DatasetDict extends CkanDict {
+  title: string;
+  private: boolean;
+  state: "active" | "draft" | "deleted";
+  owner_org: string;
+  creator_user_id: string;
+  metadata_created: string;
+  metadata_modified: string;
+  organization: CkanDict & { title: string };
+  groups: (CkanDict & { title: string })[];
+  tags: { name: string; display_name: string; id: string; state: string; vocabulary_id: null }[];
+  /** Resource dicts, each with `url`, `s3_url`, `size`, `sha256`, `etag` and `dc:*` keys. */
+  resources: (CkanDict & {
+    url: string;
+    s3_url: string;
+    size: number;
+    sha256: string;
+    etag: string;
+    package_id: string;
+  })[];
+}
 
 /** Ground truth of the served catalog, as plain CKAN-shaped dicts. */
 export interface EmulatorCatalog {
   readonly circles: CkanDict[];
   readonly collections: CkanDict[];
   /** All datasets, including private and draft ones. */
-  readonly datasets: CkanDict[];
+  readonly datasets: DatasetDict[];
   /** What `package_search` with `include_private=true` returns for this user (null: anonymous). */
-  visibleDatasets(userName: string | null): CkanDict[];
+  visibleDatasets(userName: string | null): DatasetDict[];
+  /** A resource with its dataset and the paths of its file and condensed copy. */
   resource(
     id: string,
-  ): { resource: CkanDict; dataset: CkanDict; filePath: string; condensedPath: string } | undefined;
+  ):
+    | { resource: CkanDict; dataset: DatasetDict; filePath: string; condensedPath: string }
+    | undefined;
 }
 
 /** The fault-rule controls of a running emulator. */
@@ -312,7 +342,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       );
     },
     get datasets() {
-      return catalog.datasets.map((d) => structuredClone(catalog.datasetDict(d)) as CkanDict);
+      return catalog.datasets.map(
+        (d) => structuredClone(catalog.datasetDict(d)) as unknown as DatasetDict,
+      );
     },
     visibleDatasets(userName) {
       const user = userName === null ? undefined : catalog.user(userName);
@@ -320,14 +352,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         throw new EmulatorError("EMULATOR_NOT_FOUND", `no user ${userName}`);
       return catalog.datasets
         .filter((d) => d.state === "active" && catalog.canRead(d, user))
-        .map((d) => structuredClone(catalog.datasetDict(d)) as CkanDict);
+        .map((d) => structuredClone(catalog.datasetDict(d)) as unknown as DatasetDict);
     },
     resource(id) {
       const res = catalog.resources.get(id);
       if (!res) return undefined;
       return {
         resource: catalog.resourceDict(res) as CkanDict,
-        dataset: structuredClone(catalog.datasetDict(res.dataset)) as CkanDict,
+        dataset: structuredClone(catalog.datasetDict(res.dataset)) as unknown as DatasetDict,
         filePath: res.file.path,
         condensedPath: res.condensed.path,
       };

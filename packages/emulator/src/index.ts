@@ -4,6 +4,7 @@
  */
 export {
   type CkanDict,
+  type DatasetDict,
   type Emulator,
   type EmulatorCatalog,
   EmulatorError,

@@ -151,7 +151,11 @@ describe("download routes", () => {
     expect(obj.status).toBe(200);
     expect(obj.headers.get("content-disposition")).toBe(`attachment; filename = ${res.name}`);
     await obj.arrayBuffer();
-    for (const headers of [{}, { Authorization: token("eve") }, { Authorization: "bogus" }] as Record<string, string>[]) {
+    for (const headers of [
+      {},
+      { Authorization: token("eve") },
+      { Authorization: "bogus" },
+    ] as Record<string, string>[]) {
       const denied = await fetch(res.url, { redirect: "manual", headers });
       expect(denied.status).toBe(404);
       expect(denied.headers.get("content-type")).toContain("text/html");

@@ -11,7 +11,7 @@ import {
 } from "./actions.js";
 import { type CatalogModel, condensedName, objectKey } from "./catalog.js";
 import type { FaultPlan, FaultSet } from "./faults.js";
-import { htmlResponse, jsonResponse, type Outgoing, readBody, send, sleep } from "./http-send.js";
+import { htmlResponse, jsonResponse, type Outgoing, readBody, send } from "./http-send.js";
 import { handleObject, isPublicObject } from "./object-store.js";
 import type { Presigner } from "./presign.js";
 import type { EmulatorStats, RouteName } from "./stats.js";
@@ -319,7 +319,23 @@ async function pipeline(
 ): Promise<void> {
   const url = req.url ?? "/";
   const plan = deps.faults.plan({ route, action, path: url.split("?")[0] ?? "/" });
-  if (plan.latencyMs > 0) await sleep(plan.latencyMs);
+  if (plan.latencyMs > 0) {
+    // wait, but give up as soon as the client goes away (and never keep the process alive)
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, plan.latencyMs);
+      timer.unref();
+      function done() {
+        clearTimeout(timer);
+        res.off("close", done);
+        resolve();
+      }
+      res.once("close", done);
+    });
+    if (res.destroyed) {
+      deps.stats.record(route, { method: req.method ?? "GET", path: url, status: 0, bytesSent: 0 });
+      return;
+    }
+  }
   let out = faultResponse(route, plan, deps.urls().siteUrl, action);
   if (!out) {
     try {
