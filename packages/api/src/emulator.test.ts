@@ -320,6 +320,23 @@ describe("CKANAPI against the emulator: every error class", () => {
     expect(e.attempts).toBe(2);
   });
 
+  it("APITimeoutError when the body trickles in too slowly (the timeout covers the body)", async () => {
+    emu.faults.add({ route: "api", action: "organization_list", bytesPerSecond: 50 });
+    const e = await failure(
+      client({ timeout: 300, retry: 0 }).get("organization_list", { all_fields: true }),
+    );
+    expect(e).toBeInstanceOf(APITimeoutError);
+    expect(e.attempts).toBe(1);
+  });
+
+  it("APIResponseError for a response above maxResponseBytes, not retried", async () => {
+    const ds = publicDataset();
+    const e = await failure(client({ maxResponseBytes: 1000 }).get("package_show", { id: ds.id }));
+    expect(e).toBeInstanceOf(APIResponseError);
+    expect(e.message).toMatch(/maxResponseBytes/);
+    expect(apiRequests("package_show")).toBe(1);
+  });
+
   it("APIConnectionError for a reset connection (after retries) and a closed port", async () => {
     emu.faults.add({ route: "api", action: "status_show", resetAfterBytes: 5 });
     const reset = await failure(client({ retry: { ...FAST, limit: 2 } }).get("status_show"));
