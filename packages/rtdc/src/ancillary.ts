@@ -1,0 +1,118 @@
+// Ancillary features: computed from other features and the configuration when not stored,
+// with numpy's precision rules (float32 inputs give float32 results).
+import type { RtdcConfig } from "./config.js";
+
+/** A whole scalar feature: the stored numeric type, or Float64Array. */
+export type FeatureArray =
+  | Float64Array
+  | Float32Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array;
+
+export interface AncillaryContext {
+  config: RtdcConfig;
+  length: number;
+  get(name: string): Promise<FeatureArray>;
+}
+
+export interface AncillaryFeature {
+  name: string;
+  reqFeatures: string[];
+  reqConfig: [section: string, key: string][];
+  compute(ctx: AncillaryContext): Promise<FeatureArray>;
+}
+
+function isF32(a: FeatureArray): a is Float32Array {
+  return a instanceof Float32Array;
+}
+
+/** Element-wise a / b like np.divide(a, b, where=b != 0, out=nan-float64). */
+function divide(a: FeatureArray, b: FeatureArray): Float64Array {
+  const out = new Float64Array(a.length);
+  const f32 = isF32(a) && isF32(b);
+  for (let i = 0; i < a.length; i++) {
+    const d = b[i] as number;
+    if (d === 0) out[i] = Number.NaN;
+    else out[i] = f32 ? Math.fround((a[i] as number) / d) : (a[i] as number) / d;
+  }
+  return out;
+}
+
+export const ANCILLARY_FEATURES: readonly AncillaryFeature[] = [
+  {
+    name: "area_um",
+    reqFeatures: ["area_cvx"],
+    reqConfig: [["imaging", "pixel size"]],
+    async compute(ctx) {
+      const a = await ctx.get("area_cvx");
+      const ps = Number(ctx.config.imaging["pixel size"]);
+      if (isF32(a)) {
+        // numpy: float32 array * Python float -> the scalar is cast to float32 first.
+        const f = Math.fround(ps * ps);
+        const out = new Float32Array(a.length);
+        for (let i = 0; i < a.length; i++) out[i] = Math.fround((a[i] as number) * f);
+        return out;
+      }
+      const f = ps * ps;
+      const out = new Float64Array(a.length);
+      for (let i = 0; i < a.length; i++) out[i] = (a[i] as number) * f;
+      return out;
+    },
+  },
+  {
+    name: "deform",
+    reqFeatures: ["circ"],
+    reqConfig: [],
+    async compute(ctx) {
+      const c = await ctx.get("circ");
+      const out = isF32(c) ? new Float32Array(c.length) : new Float64Array(c.length);
+      for (let i = 0; i < c.length; i++) out[i] = 1 - (c[i] as number);
+      return out;
+    },
+  },
+  {
+    name: "area_ratio",
+    reqFeatures: ["area_cvx", "area_msd"],
+    reqConfig: [],
+    async compute(ctx) {
+      return divide(await ctx.get("area_cvx"), await ctx.get("area_msd"));
+    },
+  },
+  {
+    name: "aspect",
+    reqFeatures: ["size_x", "size_y"],
+    reqConfig: [],
+    async compute(ctx) {
+      return divide(await ctx.get("size_x"), await ctx.get("size_y"));
+    },
+  },
+  {
+    name: "index",
+    reqFeatures: [],
+    reqConfig: [],
+    async compute(ctx) {
+      const out = new Float64Array(ctx.length);
+      for (let i = 0; i < out.length; i++) out[i] = i + 1;
+      return out;
+    },
+  },
+  {
+    name: "time",
+    reqFeatures: ["frame"],
+    reqConfig: [["imaging", "frame rate"]],
+    async compute(ctx) {
+      const frame = await ctx.get("frame");
+      const fr = Number(ctx.config.imaging["frame rate"]);
+      const out = new Float64Array(frame.length);
+      for (let i = 0; i < frame.length; i++) out[i] = (frame[i] as number) / fr;
+      return out;
+    },
+  },
+];
+
+/** Names of the ancillary features this package computes. */
+export const ANCILLARY_FEATURE_NAMES: readonly string[] = ANCILLARY_FEATURES.map((a) => a.name);
