@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { CKANAPI } from "@dcor/api";
 import { type Emulator, startEmulator } from "@dcor/emulator";
+import { openDataset } from "@dcor/rtdc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main as kdeScatter } from "./01-kde-scatter.js";
 import { FLOW_RATES, main as flowRates } from "./02-flow-rates.js";
 import { main as downloadDataset } from "./03-download-dataset.js";
 import { countSvgMarks, pngSize } from "./plot/index.js";
@@ -40,6 +42,71 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu?.close();
   await rm(out, { recursive: true, force: true });
+});
+
+/** Runs example 1 on one resource and checks the plot against what the emulator holds. */
+async function checkKdeScatter(api: CKANAPI, circle: string, resourceName: string, dir: string) {
+  const { resources } = await kdeScatter({ api, circle, index: 0, out: join(dir, "probe") });
+  const index = resources.findIndex((r) => r.name === resourceName);
+  expect(index, `${resourceName} in circle ${circle}`).toBeGreaterThanOrEqual(0);
+  const result = await kdeScatter({ api, circle, index, out: dir });
+
+  const truth = emuOf(api).catalog.resource(result.resource.id)!;
+  const events = Number(truth.resource["dc:experiment:event count"]);
+  expect(result.points.x).toHaveLength(events);
+  expect(result.points.density).toHaveLength(events);
+
+  // The same numbers straight from the file the emulator serves.
+  const local = await openDataset(truth.filePath);
+  try {
+    expect(result.points.x).toEqual(Float64Array.from(await local.get("area_um")));
+    expect(result.points.y).toEqual(Float64Array.from(await local.get("deform")));
+    expect(result.points.density).toEqual(
+      await local.getKdeScatter({ xax: "area_um", yax: "deform" }),
+    );
+    expect(result.title).toBe(String(local.config.experiment?.sample));
+  } finally {
+    await local.close();
+  }
+
+  const svg = await expectPlotFiles(result.plot);
+  const finite = result.points.x.filter(
+    (x, i) => Number.isFinite(x) && Number.isFinite(result.points.y[i]!),
+  ).length;
+  expect(countSvgMarks(svg, "symbol")).toBe(finite);
+  for (const text of ["Area [µm²]", "Deformation", "kernel density estimate [a.u]", result.title]) {
+    expect(svg).toContain(text);
+  }
+  return result;
+}
+
+const emulators = new Map<CKANAPI, Emulator>();
+const emuOf = (api: CKANAPI) => emulators.get(api)!;
+function apiFor(e: Emulator, apiKey?: string) {
+  const api = new CKANAPI({ server: e.url, apiKey });
+  emulators.set(api, e);
+  return api;
+}
+
+describe("01-kde-scatter", () => {
+  it("plots every event of a circle's resource coloured by its histogram KDE", async () => {
+    const result = await checkKdeScatter(
+      apiFor(emu),
+      "figshare-import",
+      "M003_data.rtdc",
+      join(out, "kde"),
+    );
+    expect(result.points.x.length).toBeGreaterThan(1000);
+  });
+
+  it("plots resource 0 by default and rejects an index out of range", async () => {
+    const api = apiFor(emu);
+    const first = await kdeScatter({ api, out: join(out, "kde0") });
+    expect(first.resource.id).toBe(first.resources[0]!.id);
+    await expect(
+      kdeScatter({ api, index: first.resources.length, out: join(out, "kde-bad") }),
+    ).rejects.toMatchObject({ code: "EXAMPLE_USAGE" });
+  });
 });
 
 describe("02-flow-rates", () => {
