@@ -267,9 +267,41 @@ function kwargsWithFloat32(
   kwargs: Record<string, unknown> | undefined,
   float32: boolean,
 ): Record<string, unknown> {
+  if (kwargs !== undefined && (typeof kwargs !== "object" || kwargs === null)) {
+    throw new KdeInputError("kdeKwargs must be an object");
+  }
   const k = { ...(kwargs ?? {}) };
   if (k.float32 === undefined) k.float32 = float32;
+  checkKwargs(k);
   return k;
+}
+
+function isPair(v: unknown, ok: (n: number) => boolean): boolean {
+  return Array.isArray(v) && v.length === 2 && v.every((n) => typeof n === "number" && ok(n));
+}
+
+/** Validate the method options that are set (unknown keys are ignored, as unused ones are). */
+function checkKwargs(k: Record<string, unknown>): void {
+  if (typeof k.float32 !== "boolean")
+    throw new KdeInputError("kdeKwargs.float32 must be a boolean");
+  if (k.bins !== undefined && !isPair(k.bins, (n) => Number.isInteger(n) && n >= 4)) {
+    throw new KdeInputError("kdeKwargs.bins must be two integers ≥ 4 (the spline needs 4 knots)");
+  }
+  if (k.bw !== undefined && !isPair(k.bw, (n) => Number.isFinite(n) && n > 0)) {
+    throw new KdeInputError("kdeKwargs.bw must be two positive bandwidths");
+  }
+  const tol = k.tolerance;
+  if (tol !== undefined && !(typeof tol === "number" && tol > 0 && tol < 1)) {
+    throw new KdeInputError("kdeKwargs.tolerance must be a number in (0, 1)");
+  }
+  const h = k.binnedSpacing;
+  if (h !== undefined && !(typeof h === "number" && Number.isFinite(h) && h > 0)) {
+    throw new KdeInputError("kdeKwargs.binnedSpacing must be a positive number");
+  }
+  const m = k.method;
+  if (m !== undefined && m !== "exact" && m !== "binned") {
+    throw new KdeInputError(`kdeKwargs.method must be "exact" or "binned", got "${String(m)}"`);
+  }
 }
 
 interface ScatterInput {

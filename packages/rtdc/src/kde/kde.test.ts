@@ -349,6 +349,21 @@ describe("kdeScatter", () => {
     expect(() => kdeScatter([1], [1], { kdeType: "fancy" as never })).toThrow(/Not a valid kde/);
     expect(() => kdeScatter([1], [1], { xscale: "sqrt" as never })).toThrow(KdeInputError);
     expect(() => kdeScatter([1], [1], { positions: { x: [1], y: [] } })).toThrow(KdeInputError);
+    const bad: Record<string, unknown>[] = [
+      { bins: [3, 10] },
+      { bins: [5.5, 10] },
+      { bw: [0, 1] },
+      { tolerance: 0 },
+      { binnedSpacing: -1 },
+      { method: "fast" },
+      { float32: "yes" },
+    ];
+    for (const kdeKwargs of bad) {
+      expect(() => kdeScatter([1, 2, 3], [1, 3, 2], { kdeKwargs })).toThrow(KdeInputError);
+    }
+    expect(() => kdeContour([1, 2, 3], [1, 3, 2], { kdeKwargs: { bins: [2, 2] } })).toThrow(
+      KdeInputError,
+    );
     try {
       kdeScatter([1], [1], { kdeType: "x" as never });
     } catch (err) {
