@@ -207,18 +207,18 @@ describe("DCOR layer against @dcor/emulator", () => {
   it("survives resets at random (seeded) offsets, ignored Range, 5xx bursts and 429 on the object store", async () => {
     const { dm, api, dir } = await setup({ concurrency: 2 });
     const rnd = seededRandom(42);
-    const rules: Parameters<Emulator["faults"]["add"]>[0][] = [];
-    for (let i = 0; i < 6; i++) {
-      rules.push({ route: "object", times: 1, resetAfterBytes: Math.floor(rnd() * 150_000) + 1 });
-    }
-    rules.push(
-      { route: "object", times: 1, resetAfterBytes: 30_000 },
-      { route: "object", times: 1, ignoreRange: true },
+    const rules: Parameters<Emulator["faults"]["add"]>[0][] = [
       { route: "object", times: 3, status: 503 },
       { route: "download", times: 2, status: 502 },
       { route: "object", times: 1, status: 429, retryAfter: 1 },
-      { route: "object", times: 1, resetAfterBytes: 10_000 },
-    );
+      { route: "object", times: 1, resetAfterBytes: 30_000 },
+      { route: "object", times: 1, ignoreRange: true },
+    ];
+    for (let i = 0; i < 6; i++) {
+      rules.push({ route: "object", times: 1, resetAfterBytes: Math.floor(rnd() * 150_000) + 1 });
+    }
+    // A slow-ish link on top, so that the transfer lasts long enough for every fault to be hit.
+    emu.faults.add({ route: "object", bytesPerSecond: 1_500_000 });
     const seq = faultSequence(rules);
     const jobs = await addDataset(dm, api, publicDataset().name, { directory: dir });
     const retries: string[] = [];
@@ -226,6 +226,7 @@ describe("DCOR layer against @dcor/emulator", () => {
     await Promise.all(jobs.map((j) => j.done));
     await checkAll(jobs);
     seq.stop();
+    expect(seq.applied).toBe(rules.length);
     expect(retries.length).toBeGreaterThanOrEqual(5);
     expect(retries).toContain("DOWNLOAD_NETWORK");
     expect(retries).toContain("DOWNLOAD_HTTP_STATUS");
@@ -266,7 +267,7 @@ describe("DCOR layer against @dcor/emulator", () => {
   });
 
   it("a remote file replaced between attempts: restart, and the stale sha256 never lets it pass", async () => {
-    const { dm, api, dir } = await setup({ retry: { minDelayMs: 400, maxDelayMs: 400 } });
+    const { dm, api, dir } = await setup();
     const ds = datasets().find((d) => d.name === "bob-jurkat-cells")!;
     const res = ds.resources[0]!;
     emu.faults.add({ route: "object", times: 1, resetAfterBytes: 20_000 });
@@ -276,7 +277,11 @@ describe("DCOR layer against @dcor/emulator", () => {
       .repeat(500);
     let swapped: Promise<void> | undefined;
     job.once("retry", () => {
-      swapped = emu.replaceResourceFile(res.id, Buffer.from(replaced));
+      // Hold the job until the remote file really is replaced, then let it continue.
+      dm.pause(job.id);
+      swapped = emu
+        .replaceResourceFile(res.id, Buffer.from(replaced))
+        .then(() => dm.resume(job.id));
     });
     const restarts: string[] = [];
     job.on("restart", (r) => restarts.push(r.reason));

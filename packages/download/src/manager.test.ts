@@ -398,7 +398,9 @@ describe("DownloadManager (generic core)", () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(job2.partPath)).toBe(false);
     expect(existsSync(job2.destination)).toBe(false);
-    expect(await readdir(path.join(dir, "state"))).toEqual([]);
+    expect((await readdir(path.join(dir, "state"))).filter((f) => f.startsWith("job-"))).toEqual(
+      [],
+    );
   });
 
   it("respects the concurrency limit", async () => {
@@ -435,7 +437,7 @@ describe("DownloadManager (generic core)", () => {
     await dm.close();
     const stateDir = path.join(dir, "state");
     const files = await readdir(stateDir);
-    expect(files).toEqual([`job-${job.id}.json`]);
+    expect(files).toEqual([`job-${job.id}.json`]); // and no lock: close() released it
     const st = await stat(path.join(stateDir, files[0]!));
     expect(st.mode & 0o777).toBe(0o600);
     const text = await readFile(path.join(stateDir, files[0]!), "utf8");
@@ -455,6 +457,25 @@ describe("DownloadManager (generic core)", () => {
     const result = await again.done;
     expect(result.sha256).toBe(sha256(seededBytes(400_000, 13)));
     expect(srv.log.filter((e) => e.origin === "store").every((e) => !e.authorization)).toBe(true);
+  });
+
+  it("locks its state folder: a second manager on it fails with DOWNLOAD_STATE", async () => {
+    const dm = await setup();
+    const stateDir = path.join(dir, "state");
+    const first = dm.add({ url: srv.fileUrl("a.bin"), directory: dir, sha256: FILE_SHA });
+    await first.done;
+    await expect(DownloadManager.restore({ stateDir })).rejects.toMatchObject({
+      code: "DOWNLOAD_STATE",
+    });
+    const second = new DownloadManager({ stateDir });
+    managers.push(second);
+    const job = second.add({ url: srv.fileUrl("a.bin"), directory: path.join(dir, "other") });
+    await expect(job.done).rejects.toMatchObject({ code: "DOWNLOAD_STATE" });
+    expect(existsSync(path.join(dir, "other", "a.bin"))).toBe(false);
+    await dm.close(); // releases the lock
+    const third = await DownloadManager.restore({ stateDir });
+    managers.push(third);
+    expect(third.jobs).toHaveLength(0);
   });
 
   it("rejects bad input with typed errors", async () => {

@@ -375,8 +375,8 @@ export class DownloadManager extends EventEmitter<DownloadManagerEvents> {
     const previousRun = rt.running ?? Promise.resolve();
     rt.running = (async () => {
       await previousRun; // never two runners on one part file
-      await this.ready;
       try {
+        await this.ready;
         const result = await runJob(job, this.env(), controller.signal);
         if (controller.signal.aborted) {
           // The file reached its destination (verified) just as the job was stopped.
@@ -521,7 +521,7 @@ export class DownloadManager extends EventEmitter<DownloadManagerEvents> {
     this.closed = true;
     for (const rt of this.rt.values()) rt.controller?.abort(new Stop("close"));
     await Promise.all([...this.rt.values()].map((rt) => rt.running?.catch(() => {})));
-    await this.store.flush();
+    await this.store.release();
   }
 
   private need(id: string): DownloadJob {

@@ -531,9 +531,12 @@ async function transfer(
           if (res.status === 206) {
             const cr = parseContentRange(headerValue(res.headers["content-range"]));
             const changed =
-              job.remote?.etag !== undefined &&
-              remoteEtag !== undefined &&
-              remoteEtag !== job.remote.etag;
+              (job.remote?.etag !== undefined &&
+                remoteEtag !== undefined &&
+                remoteEtag !== job.remote.etag) ||
+              (job.remote?.size !== undefined &&
+                cr?.total !== undefined &&
+                cr.total !== job.remote.size);
             if (!cr || cr.start !== from || changed) {
               throw new RestartNeeded(changed ? "remote-changed" : "content-range-mismatch");
             }

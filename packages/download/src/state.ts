@@ -25,6 +25,18 @@ export interface PersistedJob {
 }
 
 const JOB_FILE = /^job-([A-Za-z0-9._-]+)\.json$/;
+const LOCK_FILE = "lock";
+/** State folders locked by managers of this process. */
+const lockedHere = new Set<string>();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === "EPERM";
+  }
+}
 
 /**
  * One JSON file per job in `<stateDir>/`, each written atomically (temp file, fsync, rename;
@@ -39,8 +51,65 @@ export class StateStore {
     private readonly onError: (err: StateFileError) => void = () => {},
   ) {}
 
-  async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+  private initialized: Promise<void> | undefined;
+  private locked = false;
+
+  /**
+   * Create the folder and take its lock file (`lock`, holding our pid), so two managers —
+   * in this or another live process — never drive the same part files. A lock left by a dead
+   * process (e.g. after `kill -9`) is taken over.
+   */
+  init(): Promise<void> {
+    this.initialized ??= this.lock();
+    return this.initialized;
+  }
+
+  private async lock(): Promise<void> {
+    const dir = path.resolve(this.dir);
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new StateFileError(`cannot create state folder ${dir}`, err);
+    }
+    if (lockedHere.has(dir)) {
+      throw new StateFileError(
+        `state folder ${dir} is used by another DownloadManager (close it first)`,
+      );
+    }
+    const file = path.join(dir, LOCK_FILE);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const fh = await open(file, "wx", 0o600);
+        try {
+          await fh.writeFile(String(process.pid));
+        } finally {
+          await fh.close();
+        }
+        lockedHere.add(dir);
+        this.locked = true;
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== "EEXIST") {
+          throw new StateFileError(`cannot lock state folder ${dir}`, err);
+        }
+      }
+      const pid = Number((await readFile(file, "utf8").catch(() => "")).trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new StateFileError(`state folder ${dir} is in use by process ${pid}`);
+      }
+      await rm(file, { force: true }); // stale: its process is gone
+    }
+    throw new StateFileError(`cannot lock state folder ${dir}`);
+  }
+
+  /** Give the folder's lock back (after pending writes). */
+  async release(): Promise<void> {
+    await this.flush();
+    if (!this.locked) return;
+    this.locked = false;
+    const dir = path.resolve(this.dir);
+    lockedHere.delete(dir);
+    await rm(path.join(dir, LOCK_FILE), { force: true });
   }
 
   private file(id: string): string {
@@ -69,6 +138,13 @@ export class StateStore {
   }
 
   private async write(record: PersistedJob): Promise<void> {
+    if (
+      !(await this.init().then(
+        () => this.locked,
+        () => false,
+      ))
+    )
+      return; // not ours to write
     const final = this.file(record.id);
     const tmp = `${final}.${randomBytes(4).toString("hex")}.tmp`;
     try {
@@ -90,6 +166,13 @@ export class StateStore {
 
   /** Delete a job's state file (after pending writes of it). */
   async remove(id: string): Promise<void> {
+    if (
+      !(await this.init().then(
+        () => this.locked,
+        () => false,
+      ))
+    )
+      return;
     const q = this.queues.get(id);
     if (q) {
       q.next = undefined;
