@@ -444,6 +444,68 @@ describe("CKANAPI over HTTP (own test server)", () => {
     expect(await api.get("status_show")).toEqual({ n: 5 });
   });
 
+  it("with a cache, identical concurrent GETs share one request", async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const s = await server(async (_req, res, _seen, n) => {
+      await gate;
+      sendResult(res, { n });
+    });
+    const api = client(s.url, { cache: true });
+    const calls = [1, 2, 3].map(() => api.get<{ n: number }>("group_list", { all_fields: true }));
+    const other = api.get<{ n: number }>("group_list", { all_fields: false });
+    while (s.requests.length < 2) await new Promise((r) => setTimeout(r, 5));
+    release();
+    const results = await Promise.all(calls);
+    expect(results).toEqual([{ n: 1 }, { n: 1 }, { n: 1 }]);
+    expect(results[0]).not.toBe(results[1]); // separate copies
+    expect((await other).n).toBe(2);
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it("a waiter that aborts leaves the shared request to the others; the last one aborts it", async () => {
+    let release: () => void = () => undefined;
+    let gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let closed = 0;
+    const s = await server(async (req, res) => {
+      req.socket.on("close", () => closed++);
+      await gate;
+      if (!res.destroyed) sendResult(res, "shared");
+    });
+    const api = client(s.url, { cache: true });
+    const a = new AbortController();
+    const first = api.get("group_list", {}, { signal: a.signal });
+    const second = api.get("group_list");
+    while (s.requests.length < 1) await new Promise((r) => setTimeout(r, 5));
+    a.abort(new Error("first gave up"));
+    await expect(first).rejects.toThrow("first gave up");
+    release();
+    await expect(second).resolves.toBe("shared");
+    expect(s.requests).toHaveLength(1);
+
+    // Now every waiter gives up: the request itself is aborted, and nothing goes unhandled.
+    gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const c1 = new AbortController();
+    const c2 = new AbortController();
+    const p1 = api.get("group_list_authz", {}, { signal: c1.signal });
+    const p2 = api.get("group_list_authz", {}, { signal: c2.signal });
+    while (s.requests.length < 2) await new Promise((r) => setTimeout(r, 5));
+    c1.abort(new Error("one"));
+    c2.abort(new Error("two"));
+    await expect(p1).rejects.toThrow("one");
+    await expect(p2).rejects.toThrow("two");
+    while (closed < 1) await new Promise((r) => setTimeout(r, 5));
+    // A later call starts afresh instead of joining the aborted one.
+    release();
+    await expect(api.get("group_list_authz")).resolves.toBe("shared");
+  });
+
   it("getUserDict: no token, 404 of CKAN 2.10.1-2 and 403 mean an unusable token", async () => {
     await expect(new CKANAPI({ server: "127.0.0.1:1" }).getUserDict()).rejects.toBeInstanceOf(
       NoAPIKeyError,

@@ -200,6 +200,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** A cacheable GET in flight, shared by identical concurrent calls. */
+interface SharedRequest {
+  controller: AbortController;
+  promise: Promise<string>;
+  waiters: number;
+}
+
 function describeCause(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
@@ -240,6 +247,7 @@ export class CKANAPI {
   readonly #maxResponseBytes: number;
   readonly #maxRedirects: number;
   readonly #onRetry: ((state: RetryState) => void) | undefined;
+  readonly #inflight = new Map<string, SharedRequest>();
 
   constructor(options: CKANAPIOptions) {
     if (typeof options !== "object" || options === null) {
@@ -481,16 +489,81 @@ export class CKANAPI {
   ): Promise<unknown> {
     assertActionName(action);
     const url = `${this.apiUrl}${action}${query ? `?${query}` : ""}`;
-    const safeUrl = this.#redact(url);
     const cache =
       method === "GET" && options.cache !== false && this.#cache && this.#cache.ttlFor(action) > 0
         ? this.#cache
         : undefined;
-    if (cache) {
-      const hit = cache.get(url);
-      if (hit !== undefined) return (JSON.parse(hit) as { result: unknown }).result;
+    if (!cache) {
+      return (await this.#send(method, action, url, body, options, idempotent)).result;
     }
+    const hit = cache.get(url);
+    if (hit !== undefined) return (JSON.parse(hit) as { result: unknown }).result;
+    options.signal?.throwIfAborted();
+    // Identical cacheable GETs in flight share one request (the first caller's options apply).
+    let shared = this.#inflight.get(url);
+    if (!shared) {
+      const controller = new AbortController();
+      const promise = this.#send(
+        method,
+        action,
+        url,
+        body,
+        { ...options, signal: controller.signal },
+        idempotent,
+      )
+        .then(({ text }) => {
+          cache.set(url, action, text);
+          return text;
+        })
+        .finally(() => {
+          if (this.#inflight.get(url) === entry) this.#inflight.delete(url);
+        });
+      // Waiters handle the outcome; this keeps an all-waiters-aborted request from being unhandled.
+      promise.catch(() => undefined);
+      const entry: SharedRequest = { controller, promise, waiters: 0 };
+      shared = entry;
+      this.#inflight.set(url, entry);
+    }
+    return this.#join(url, shared, options.signal);
+  }
 
+  /** Wait for a shared request; abort it once every waiter has given up. */
+  #join(url: string, shared: SharedRequest, signal: AbortSignal | undefined): Promise<unknown> {
+    shared.waiters++;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        shared.waiters--;
+        if (shared.waiters === 0) {
+          if (this.#inflight.get(url) === shared) this.#inflight.delete(url);
+          shared.controller.abort(signal?.reason);
+        }
+        reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      shared.promise.then(
+        (text) => {
+          signal?.removeEventListener("abort", onAbort);
+          // Parsed per waiter, so that no two callers share (and mutate) one object.
+          resolve((JSON.parse(text) as { result: unknown }).result);
+        },
+        (error: unknown) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** The retry loop of one call; resolves to the result and the raw body. */
+  async #send(
+    method: "GET" | "POST",
+    action: string,
+    url: string,
+    body: string | undefined,
+    options: GetOptions & PostOptions,
+    idempotent: boolean,
+  ): Promise<{ result: unknown; text: string }> {
+    const safeUrl = this.#redact(url);
     const policy = resolveRetry(this.#retry, options.retry);
     if (!idempotent && !policy.methods.includes(method)) policy.limit = 0;
     const timeout = checkDuration("timeout", options.timeout ?? this.#timeout);
@@ -527,10 +600,7 @@ export class CKANAPI {
             ...(retryAfter === undefined ? {} : { retryAfter }),
           });
           debug("%s %s -> %d (attempt %d)", method, safeUrl, response.status, attempt);
-          if (interpreted.ok) {
-            cache?.set(url, action, response.text);
-            return interpreted.result;
-          }
+          if (interpreted.ok) return { result: interpreted.result, text: response.text };
           error = interpreted.error;
         } catch (thrown) {
           if (callerSignal?.aborted) throw callerSignal.reason;
