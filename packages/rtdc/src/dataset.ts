@@ -962,6 +962,8 @@ async function fromFile(
       .filter((d): d is BasinDefinition => d !== undefined && !ancestors.has(d.key));
     for (const def of sortBasins(defs)) {
       if (options.basins === false && def.type !== "internal") continue;
+      // Like dclab: a remote file may not point into the local file system.
+      if (def.type === "file" && file.source.kind !== "file") continue;
       if (def.type === "internal") {
         // Internal basins live in this file (usually "basin_events").
         const group = def.paths?.[0] ?? "basin_events";

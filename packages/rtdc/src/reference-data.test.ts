@@ -1,0 +1,203 @@
+// Every shared .rtdc file (incl. dcor-fixtures/) against dclab's reference.json: locally, as an
+// HTTP URL served by the emulator, and as a DCOR resource (through its basins).
+import { readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { CKANAPI } from "@dcor/api";
+import { type Emulator, sharedDataDir, startEmulator } from "@dcor/emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDataset, type RtdcDataset } from "./dataset.js";
+
+const shared = sharedDataDir();
+if (!shared)
+  console.log("reference-data tests skipped: shared data folder not found (set DCOR_SHARED_DATA)");
+
+/** Ancillary features dclab computes from contours/images that this package does not (yet). */
+export const NOT_COMPUTED = new Set([
+  "volume",
+  "inert_ratio_cvx",
+  "inert_ratio_raw",
+  "inert_ratio_prnc",
+  "tilt",
+  "contour",
+  "bright_avg",
+  "bright_sd",
+  "bright_bc_avg",
+  "bright_bc_sd",
+  "bright_perc_10",
+  "bright_perc_90",
+  "emodulus",
+]);
+
+interface Ref {
+  event_count: number;
+  features: string[];
+  features_innate: string[];
+  features_scalar: string[];
+  area_um_mean: number;
+  deform_mean: number;
+  area_um_first10: number[];
+  deform_first10: number[];
+  area_um_dtype: string;
+  kde_histogram_first10: number[];
+}
+
+function loadRefs(): { file: string; rel: string; ref: Ref }[] {
+  if (!shared) return [];
+  const out: { file: string; rel: string; ref: Ref }[] = [];
+  for (const sub of ["", "dcor-fixtures/"]) {
+    const refs = JSON.parse(readFileSync(join(shared, "rtdc", sub, "reference.json"), "utf8"))
+      .files as Record<string, Ref>;
+    for (const [name, ref] of Object.entries(refs))
+      out.push({ file: join(shared, "rtdc", sub, name), rel: sub + name, ref });
+  }
+  return out;
+}
+
+function mean(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] as number;
+  return s / a.length;
+}
+
+async function check(ds: RtdcDataset, ref: Ref, remote = false): Promise<void> {
+  expect(ds.length).toBe(ref.event_count);
+  expect(ds.featuresInnate).toEqual([...ref.features_innate].sort());
+  const expected = ref.features.filter((f) => !NOT_COMPUTED.has(f) || ds.features.includes(f));
+  if (remote && ds.file?.tree.basins.length) {
+    // dclab does not follow "file" basins of remote files either: only innate + computable.
+    for (const f of ds.features) expect(expected).toContain(f);
+    return;
+  }
+  expect(ds.features).toEqual([...new Set(expected)].sort());
+  expect(ds.featuresScalar).toEqual(
+    ref.features_scalar.filter((f) => !NOT_COMPUTED.has(f) || ds.features.includes(f)).sort(),
+  );
+  const area = await ds.get("area_um");
+  const deform = await ds.get("deform");
+  expect(area.constructor.name.toLowerCase()).toContain(ref.area_um_dtype.replace(/\d+/, ""));
+  expect(Array.from(area.slice(0, 10))).toEqual(ref.area_um_first10);
+  expect(Array.from(deform.slice(0, 10))).toEqual(ref.deform_first10);
+  expect(mean(area)).toBeCloseTo(ref.area_um_mean, 9);
+  expect(Math.abs(mean(deform) - ref.deform_mean) / ref.deform_mean).toBeLessThan(1e-12);
+  const kde = await ds.getKdeScatter({ xax: "area_um", yax: "deform", kdeType: "histogram" });
+  ref.kde_histogram_first10.forEach((v, i) => {
+    expect(Math.abs((kde[i] as number) - v) / Math.abs(v)).toBeLessThan(1e-9);
+  });
+}
+
+const refs = loadRefs();
+
+describe.skipIf(!shared)("shared RT-DC files match dclab's reference.json", () => {
+  let emu: Emulator;
+  let api: CKANAPI;
+  const byName = new Map<string, { id: string; url: string }>();
+
+  beforeAll(async () => {
+    emu = await startEmulator({ dataDir: join(shared as string, "rtdc"), sample: false });
+    api = new CKANAPI({ server: emu.url });
+    for (const d of emu.catalog.datasets) {
+      for (const r of (d as { resources?: { id: string; name: string; url: string }[] })
+        .resources ?? []) {
+        const info = emu.catalog.resource(r.id);
+        if (info)
+          byName.set(`${basename(join(info.filePath, ".."))}/${r.name}`, { id: r.id, url: r.url });
+      }
+    }
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+
+  function resourceFor(rel: string): { id: string; url: string } {
+    const key = rel.includes("/") ? rel : `rtdc/${rel}`;
+    const r = byName.get(key);
+    if (!r)
+      throw new Error(`emulator has no resource for ${rel}: ${[...byName.keys()].join(", ")}`);
+    return r;
+  }
+
+  for (const { file, rel, ref } of refs) {
+    it(`local: ${rel}`, async () => {
+      const ds = await openDataset(file);
+      try {
+        await check(ds, ref);
+      } finally {
+        await ds.close();
+      }
+    });
+    it(`http: ${rel}`, async () => {
+      const ds = await openDataset(resourceFor(rel).url);
+      try {
+        await check(ds, ref, true);
+      } finally {
+        await ds.close();
+      }
+    });
+    it(`dcor: ${rel}`, async () => {
+      const ds = await openDataset(resourceFor(rel).id, { api });
+      try {
+        expect(ds.basins.map((b) => b.name)).toEqual([
+          expect.stringMatching(/^condensed-/),
+          expect.stringMatching(/^resource-/),
+        ]);
+        // Through DCOR, innate features come from the basins: compare what is readable.
+        expect(ds.length).toBe(ref.event_count);
+        for (const f of ref.features_innate) expect(ds.features).toContain(f);
+        // The emulator's condensed files store some ancillary features (area_um) in float64
+        // where dclab's are float32: compare to float32 precision.
+        const area = await ds.get("area_um");
+        const deform = await ds.get("deform");
+        ref.area_um_first10.forEach((v, i) =>
+          expect(Math.abs((area[i] as number) - v) / v).toBeLessThan(1e-6),
+        );
+        ref.deform_first10.forEach((v, i) =>
+          expect(Math.abs((deform[i] as number) - v)).toBeLessThan(1e-6 * Math.abs(v) + 1e-9),
+        );
+        expect(Math.abs(mean(area) - ref.area_um_mean) / ref.area_um_mean).toBeLessThan(1e-6);
+        expect(Object.keys(await ds.logs()).length).toBeGreaterThanOrEqual(0);
+      } finally {
+        await ds.close();
+      }
+    });
+  }
+
+  it("reads images, masks, contours and traces of the dcor fixtures like dclab", async () => {
+    const refsDcor = JSON.parse(
+      readFileSync(join(shared as string, "rtdc", "dcor-fixtures", "reference.json"), "utf8"),
+    ).files as Record<string, Record<string, unknown>>;
+    for (const [name, r] of Object.entries(refsDcor)) {
+      const ds = await openDataset(join(shared as string, "rtdc", "dcor-fixtures", name));
+      try {
+        if (r.image_0_sum !== undefined) {
+          const img = await ds.image(0);
+          expect([img.height, img.width]).toEqual((r.image_shape as number[]).slice(1));
+          expect(img.data.reduce((a, b) => a + b, 0)).toBe(r.image_0_sum);
+        }
+        if (r.mask_0_sum !== undefined && ds.featuresInnate.includes("mask")) {
+          const m = await ds.mask(0);
+          // dclab's sum over a bool mask counts pixels.
+          expect(m.data.reduce((a, b) => a + b, 0)).toBe(r.mask_0_sum);
+        }
+        if (r.contour_source === "innate") {
+          const counts = r.contour_point_counts as number[];
+          for (let i = 0; i < Math.min(3, counts.length); i++)
+            expect((await ds.contour(i)).x.length).toBe(counts[i]);
+        }
+        expect(await ds.traceNames()).toEqual([...((r.trace_names as string[]) ?? [])].sort());
+        const logs = await ds.logs();
+        expect(Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, v.length]))).toEqual(
+          r.logs,
+        );
+        const tables = await ds.tables();
+        for (const [t, info] of Object.entries(
+          (r.tables as Record<string, { columns: string[]; rows: number }>) ?? {},
+        )) {
+          expect(tables[t]?.columns).toEqual(info.columns);
+          expect(tables[t]?.rows.length).toBe(info.rows);
+        }
+      } finally {
+        await ds.close();
+      }
+    }
+  });
+});
