@@ -43,9 +43,10 @@ export interface KdeScatterOptions {
   yscale?: KdeScale;
   /**
    * Method options: histogram `{ bins: [bx, by] }`; gauss `{ method: "exact" | "binned",
-   * tolerance, binnedSpacing }` (see {@link GaussKdeOptions}); multivariate `{ bw: [bx, by] }`.
-   * All methods accept `float32` (default: true when x and y are both Float32Array, which makes
-   * the arithmetic follow numpy on float32 features).
+   * tolerance, binnedSpacing }` (see {@link GaussKdeOptions}); multivariate `{ bw: [bx, by],
+   * emulateFloat32Kernel, tolerance }` (see {@link MultivariateKdeOptions}). All methods accept
+   * `float32` (default: true when x and y are both Float32Array): bin widths, log scales and grid
+   * sizes then follow numpy's float32 arithmetic on float32 features.
    * @default {}
    */
   kdeKwargs?: Record<string, unknown>;
@@ -297,6 +298,9 @@ function checkKwargs(k: Record<string, unknown>): void {
   const h = k.binnedSpacing;
   if (h !== undefined && !(typeof h === "number" && Number.isFinite(h) && h > 0)) {
     throw new KdeInputError("kdeKwargs.binnedSpacing must be a positive number");
+  }
+  if (k.emulateFloat32Kernel !== undefined && typeof k.emulateFloat32Kernel !== "boolean") {
+    throw new KdeInputError("kdeKwargs.emulateFloat32Kernel must be a boolean");
   }
   const m = k.method;
   if (m !== undefined && m !== "exact" && m !== "binned") {

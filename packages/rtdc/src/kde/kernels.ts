@@ -309,8 +309,11 @@ export function createKernels() {
         for (let i = 0; i < n; i++) {
           const dx = f(sx[i]! - x);
           const dy = f(sy[i]! - y);
-          const kx = f(c * f(Math.exp(-f(f(dx * dx) / dx2))));
-          const ky = f(c * f(Math.exp(-f(f(dy * dy) / dy2))));
+          // exp in double then rounded: equals numpy's float32 exp but for rare last-bit ties.
+          const zx = -f(f(dx * dx) / dx2);
+          const zy = -f(f(dy * dy) / dy2);
+          const kx = f(c * f(zx > FAST_EXP_MIN ? fastExp(zx) : 0));
+          const ky = f(c * f(zy > FAST_EXP_MIN ? fastExp(zy) : 0));
           sum += kx * ky;
         }
         out[p - from] = sum;

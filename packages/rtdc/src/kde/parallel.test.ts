@@ -54,6 +54,13 @@ describe("worker threads", () => {
       kdeType: "multivariate",
     });
     expect(maxRel(mv, mvSync)).toBeLessThan(1e-13);
+    const emulate = { kdeType: "multivariate" as const, kdeKwargs: { emulateFloat32Kernel: true } };
+    const mvE = await kdeScatterAsync(Float32Array.from(x), Float32Array.from(y), {
+      ...emulate,
+      threads: 2,
+    });
+    const mvESync = kdeScatter(Float32Array.from(x), Float32Array.from(y), emulate);
+    expect(maxRel(mvE, mvESync)).toBe(0);
     const hist = await kdeScatterAsync(x, y, { threads: 2 });
     expect(Array.from(hist)).toEqual(Array.from(kdeScatter(x, y)));
   });

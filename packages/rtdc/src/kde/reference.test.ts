@@ -122,6 +122,11 @@ describe.skipIf(!dir)("KDE vs dclab: example.rtdc (5000 events, full arrays)", (
     const x = Float32Array.from(d.area_um);
     const y = Float32Array.from(d.deform);
     expectClose(kdeScatter(x, y, { kdeType: "multivariate" }), d.kde_multivariate, 1e-5);
+    const emulated = kdeScatter(x, y, {
+      kdeType: "multivariate",
+      kdeKwargs: { emulateFloat32Kernel: true },
+    });
+    expectClose(emulated, d.kde_multivariate, 1e-5);
   });
 });
 
