@@ -294,6 +294,21 @@ describe("DownloadManager (generic core)", () => {
     expect(result).toMatchObject({ existed: true, verifiedBy: "etag" });
   });
 
+  it("a file that appears at the destination during the transfer is not clobbered", async () => {
+    const dm = await setup();
+    srv.faults.push({ slow: true });
+    const job = dm.add({ url: srv.fileUrl("a.bin"), directory: dir, sha256: FILE_SHA });
+    job.once("progress", () => {
+      void writeFile(path.join(dir, "a.bin"), "written by someone else meanwhile");
+    });
+    const result = await job.done;
+    expect(result.destination).toBe(path.join(dir, "a (1).bin"));
+    expect(await readFile(path.join(dir, "a.bin"), "utf8")).toBe(
+      "written by someone else meanwhile",
+    );
+    expect(sha256(await readFile(result.destination))).toBe(FILE_SHA);
+  });
+
   it("two jobs for the same destination get distinct names", async () => {
     const dm = await setup();
     const a = dm.add({ url: srv.fileUrl("a.bin"), directory: dir });

@@ -1,4 +1,4 @@
-import { type FileHandle, mkdir, open, rename, rm, stat, truncate } from "node:fs/promises";
+import { type FileHandle, link, mkdir, open, rename, rm, stat, truncate } from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { isS3Etag, normalizeEtag, StreamHasher } from "./checksum.js";
@@ -273,7 +273,7 @@ export async function runJob(
         }
       }
       if (signal.aborted) throw signal.reason; // paused/cancelled: the verified part stays a part
-      await rename(job.partPath, job.destination);
+      await placeFile(job, env);
       return {
         id: job.id,
         destination: job.destination,
@@ -290,6 +290,42 @@ export async function runJob(
       if (checksumRestarts >= o.checksumRetries) throw err;
       env.emitRestart(job, "checksum-mismatch");
       env.persist(job);
+    }
+  }
+}
+
+/**
+ * Move the verified part file to its destination. Unless `onConflict` is `"overwrite"`, this
+ * uses link + unlink, which fails instead of clobbering a file that appeared at the destination
+ * meanwhile (then the file goes to `name (1).ext`, or DestinationExistsError). File systems
+ * without hard links fall back to a checked rename.
+ */
+async function placeFile(job: DownloadJob, env: RunnerEnv): Promise<void> {
+  const o = env.opts;
+  if (o.onConflict === "overwrite") {
+    await rename(job.partPath, job.destination);
+    return;
+  }
+  for (;;) {
+    const part = job.partPath;
+    try {
+      await link(part, job.destination);
+      await rm(part, { force: true });
+      return;
+    } catch (err) {
+      const clash =
+        (err as { code?: string }).code === "EEXIST" ||
+        (await fileSize(job.destination)) !== undefined;
+      if (clash) {
+        if (o.onConflict === "error") throw new DestinationExistsError(job.destination);
+        const next = uniquePath(job.destination, env.takenKeys(job), true);
+        await rename(part, `${next}.part`);
+        job._setDestination(next);
+        env.persist(job);
+        continue;
+      }
+      await rename(part, job.destination); // no hard links here (e.g. FAT, some network shares)
+      return;
     }
   }
 }
