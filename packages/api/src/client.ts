@@ -76,7 +76,7 @@ export interface CKANAPIOptions {
   /**
    * Opt-in in-memory cache of GET responses with per-action lifetimes (`true` for the defaults of
    * {@link DEFAULT_CACHE_TTL}, or {@link CacheOptions}). `package_show`/`resource_show` are never
-   * cached by default.
+   * cached by default. Identical cacheable GETs in flight at the same time share one request.
    * @default false
    */
   cache?: boolean | CacheOptions;
