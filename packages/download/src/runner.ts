@@ -97,13 +97,13 @@ class BatchWriter {
 
   private enqueue(): void {
     if (this.batchLen === 0) return;
-    const buf = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchLen);
+    const bufs = this.batch;
     this.batch = [];
     this.batchLen = 0;
     this.queued++;
     this.tail = this.tail.then(async () => {
       try {
-        if (!this.failed) await this.writeAll(buf);
+        if (!this.failed) await this.writeAll(bufs);
       } catch (err) {
         this.failed = err;
       } finally {
@@ -115,12 +115,17 @@ class BatchWriter {
     });
   }
 
-  private async writeAll(buf: Buffer): Promise<void> {
-    let off = 0;
+  /** writev the chunks as they are (no concatenation copy), handling short writes. */
+  private async writeAll(bufs: Buffer[]): Promise<void> {
+    let rest = bufs;
     try {
-      while (off < buf.length) {
-        const { bytesWritten } = await this.fh.write(buf, off, buf.length - off);
-        off += bytesWritten;
+      while (rest.length > 0) {
+        const { bytesWritten } = await this.fh.writev(rest);
+        let n = bytesWritten;
+        let i = 0;
+        while (i < rest.length && n >= rest[i]!.length) n -= rest[i++]!.length;
+        rest = rest.slice(i);
+        if (n > 0 && rest.length > 0) rest[0] = rest[0]!.subarray(n);
       }
     } catch (err) {
       throw new WriteFailure(err);

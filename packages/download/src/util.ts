@@ -82,7 +82,9 @@ export class RateMeter {
 
   /** Record the cumulative byte count now; returns bytes/s. */
   add(bytes: number, t = performance.now()): number {
-    this.samples.push({ t, bytes });
+    // Keep at most one sample per 100 ms: the window stays short however many chunks arrive.
+    const last = this.samples[this.samples.length - 1];
+    if (!last || t - last.t >= 100) this.samples.push({ t, bytes });
     while (this.samples.length > 2 && t - this.samples[1]!.t > this.windowMs) this.samples.shift();
     const first = this.samples[0]!;
     const dt = (t - first.t) / 1000;
