@@ -363,6 +363,37 @@ export class APIInterrogator {
     return n;
   }
 
+  /**
+   * The number of visible datasets in each circle, by circle name, from one faceted search
+   * (circles without datasets are missing).
+   */
+  async countDatasetsByCircle(
+    options: Omit<SearchOptions, "start" | "limit" | "sort" | "circles"> = {},
+  ): Promise<Map<string, number>> {
+    const [plan, ...rest] = this.#plan(options);
+    if (!plan || rest.length > 0) {
+      throw new InvalidOptionError("collections", `at most ${this.#chunkSize} collections`);
+    }
+    const params: Record<string, QueryValue> = {
+      q: plan.q,
+      rows: 0,
+      include_private: this.api.hasApiKey,
+      "facet.field": JSON.stringify(["organization"]),
+      "facet.limit": -1,
+    };
+    if (plan.fq) params.fq = plan.fq;
+    const result = await this.api.get<{ facets?: Record<string, Record<string, number>> }>(
+      "package_search",
+      params,
+      callOptions(options),
+    );
+    const counts = result?.facets?.organization;
+    if (!counts || typeof counts !== "object") {
+      throw new UnexpectedResponseError("package_search", "no `facets.organization`");
+    }
+    return new Map(Object.entries(counts).filter(([, n]) => typeof n === "number"));
+  }
+
   async #listAll<T extends { id: string }>(action: string, options: RequestOptions): Promise<T[]> {
     const pageSize = this.#listPageSize;
     const out: T[] = [];

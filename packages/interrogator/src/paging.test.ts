@@ -118,6 +118,12 @@ describe("paging over 10,000 datasets", { timeout: 300_000 }, () => {
       );
     }
     expect(await a.countDatasets()).toBe(truth("alice").length);
+    const byCircle = await a.countDatasetsByCircle();
+    for (const circle of emu.catalog.circles) {
+      expect(byCircle.get(circle.name) ?? 0).toBe(
+        truth("alice").filter(inCircle([circle.name])).length,
+      );
+    }
   });
 });
 

@@ -30,6 +30,8 @@ export interface CachedInterrogatorOptions {
    * @default 300000 (5 minutes)
    */
   overlapMs?: number;
+  /** Circles updated at the same time. @default 4 */
+  concurrency?: number;
 }
 
 /** Progress of {@link CachedInterrogator.update}. */
@@ -68,6 +70,33 @@ export interface UpdateResult {
 
 const MS_PER_S = 1000;
 
+/**
+ * Runs `task` for every item, at most `limit` at a time. After the first failure no new task
+ * starts; the running ones are awaited, then the first error is thrown.
+ */
+async function eachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  signal: AbortSignal | undefined,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++]!;
+      try {
+        signal?.throwIfAborted();
+        await task(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+}
+
 /** Parses a CKAN timestamp (UTC, usually without zone, microseconds) to epoch milliseconds. */
 export function parseCkanTime(value: string | undefined): number | undefined {
   if (!value) return undefined;
@@ -104,6 +133,7 @@ export class CachedInterrogator {
   readonly path: string;
   readonly #store: LocalStore;
   readonly #overlapMs: number;
+  readonly #concurrency: number;
   #updating: Promise<UpdateResult> | undefined;
 
   private constructor(
@@ -111,7 +141,9 @@ export class CachedInterrogator {
     interrogator: APIInterrogator,
     userName: string | null,
     overlapMs: number,
+    concurrency: number,
   ) {
+    this.#concurrency = concurrency;
     this.#store = store;
     this.interrogator = interrogator;
     this.userName = userName;
@@ -128,6 +160,10 @@ export class CachedInterrogator {
     if (!(overlapMs >= 0)) {
       throw new InvalidOptionError("overlapMs", `must be >= 0, got ${options.overlapMs}`);
     }
+    const concurrency = options.concurrency ?? 4;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new InvalidOptionError("concurrency", `must be an integer >= 1, got ${concurrency}`);
+    }
     const Database = await loadSqlite();
     const interrogator = options.interrogator ?? new APIInterrogator(options.api);
     let userName = options.userName;
@@ -136,7 +172,7 @@ export class CachedInterrogator {
       options.path ??
       indexPath(options.cacheDir ?? defaultCacheDir(), options.api.server, userName);
     const store = LocalStore.open(Database, path, { server: options.api.server, user: userName });
-    return new CachedInterrogator(store, interrogator, userName, overlapMs);
+    return new CachedInterrogator(store, interrogator, userName, overlapMs, concurrency);
   }
 
   /**
@@ -174,45 +210,45 @@ export class CachedInterrogator {
       onProgress?.({ circle, circlesDone, circlesTotal: circles.length, fetched });
     report(undefined, 0);
 
-    for (const [i, circle] of circles.entries()) {
-      signal?.throwIfAborted();
+    let circlesDone = 0;
+    const pass = async (circle: Organization, full: boolean, seen?: Set<string>) => {
       const state = store.circleState(circle.id);
       let since: number | undefined;
-      if (!options.full && state?.syncedUntil) {
+      if (!full && state?.syncedUntil) {
         since = Date.parse(state.syncedUntil);
         // An unfinished pass resumes exactly; a finished one looks back a little.
         if (state.complete) since -= this.#overlapMs;
       }
-      if (options.full || !state?.syncedUntil) {
+      if (full || !state?.syncedUntil) {
         store.setCircleState(circle.id, { complete: false, syncedUntil: null });
       }
-      const pass = await this.#fetchCircle(circle, since, signal, (n) => {
+      await this.#fetchCircle(circle, since, signal, seen, (n) => {
         fetched += n;
-        report(circle.name, i);
+        report(circle.name, circlesDone);
       });
-      const serverCount =
-        since === undefined
-          ? pass.count
-          : await air.countDatasets({ circles: [circle.name], ...req });
-      if (store.countDatasets(circle.name) !== serverCount) {
-        // Something vanished or became visible without a newer timestamp: fetch all, prune.
-        const seen = new Set<string>();
-        await this.#fetchCircle(
-          circle,
-          undefined,
-          signal,
-          (n) => {
-            fetched += n;
-            report(circle.name, i);
-          },
-          seen,
-        );
-        const stale = store.datasetIdsOfCircle(circle.name).filter((id) => !seen.has(id));
-        removed += store.deleteDatasets(stale);
-      }
       store.setCircleState(circle.id, { complete: true, lastComplete: new Date().toISOString() });
-      report(circle.name, i + 1);
-    }
+    };
+
+    // 1. what changed, per circle, a few circles at a time
+    await eachConcurrently(circles, this.#concurrency, signal, async (circle) => {
+      await pass(circle, options.full ?? false);
+      circlesDone++;
+      report(circle.name, circlesDone);
+    });
+
+    // 2. one faceted search tells whether any circle still differs (datasets deleted, access
+    //    lost or gained: none of these gives a newer timestamp); those are fetched in full.
+    const counts = await air.countDatasetsByCircle(req);
+    const differing = circles.filter(
+      (c) => store.countDatasets(c.name) !== (counts.get(c.name) ?? 0),
+    );
+    await eachConcurrently(differing, this.#concurrency, signal, async (circle) => {
+      const seen = new Set<string>();
+      await pass(circle, true, seen);
+      const stale = store.datasetIdsOfCircle(circle.name).filter((id) => !seen.has(id));
+      removed += store.deleteDatasets(stale);
+      report(circle.name, circlesDone);
+    });
     store.setMeta("last_update", new Date().toISOString());
     return { circles: circles.length, fetched, removed, total: store.countDatasets() };
   }
@@ -225,15 +261,14 @@ export class CachedInterrogator {
     circle: Organization,
     since: number | undefined,
     signal: AbortSignal | undefined,
+    seen: Set<string> | undefined,
     onPage: (n: number) => void,
-    seen?: Set<string>,
-  ): Promise<{ count: number }> {
+  ): Promise<void> {
     const air = this.interrogator;
     const store = this.#store;
     const rows = air.pageSize;
     let watermark = since;
     let skip = 0;
-    let count: number | undefined;
     for (;;) {
       signal?.throwIfAborted();
       const page = await air.searchPage({
@@ -245,7 +280,6 @@ export class CachedInterrogator {
         signal,
         fresh: true,
       });
-      count ??= page.count;
       const results = page.datasets;
       if (results.length === 0) break;
       let newest = watermark;
@@ -268,7 +302,6 @@ export class CachedInterrogator {
       else skip = 0;
       watermark = newest;
     }
-    return { count: count ?? 0 };
   }
 
   /** Full-text search over the index (synchronous, milliseconds); see {@link LocalSearchOptions}. */
