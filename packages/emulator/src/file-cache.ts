@@ -19,7 +19,7 @@ import {
 import { generateRtdcData, type SampleFileSpec } from "./synth-data.js";
 
 /** Bump when generated content changes, so stale caches are not reused. */
-export const GENERATOR_VERSION = 4;
+export const GENERATOR_VERSION = 5;
 
 /** Size and checksums of one stored object. */
 export interface StoredFile {

@@ -94,7 +94,7 @@ function writeAttr(target: H5.Group, key: string, value: AttrValue): void {
   else target.create_attribute(key, value, null, "<d");
 }
 
-/** Writes an RT-DC file (scalars fletcher-less, gzip-4 compressed like dclab's older writer). */
+/** Writes an RT-DC file (every dataset chunked and gzip-1 compressed). */
 export async function writeRtdc(filePath: string, data: RtdcData): Promise<void> {
   const h5 = await loadH5();
   const file = new h5.File(filePath, "w");
@@ -111,7 +111,7 @@ export async function writeRtdc(filePath: string, data: RtdcData): Promise<void>
         shape: [n],
         maxshape: [null],
         chunks: [Math.max(1, Math.min(n, 100_000))],
-        compression: 4,
+        compression: 1,
       });
     }
     for (const kind of ["image", "mask"] as const) {
@@ -124,7 +124,7 @@ export async function writeRtdc(filePath: string, data: RtdcData): Promise<void>
         shape: [n, img.height, img.width],
         maxshape: [null, img.height, img.width],
         chunks: [Math.max(1, Math.min(n, 50)), img.height, img.width],
-        compression: 4,
+        compression: 1,
       });
       const ds = events.get(kind) as H5.Dataset;
       ds.create_attribute("CLASS", "IMAGE");
@@ -147,7 +147,7 @@ export async function writeRtdc(filePath: string, data: RtdcData): Promise<void>
           shape: [n, trace.samples],
           maxshape: [null, trace.samples],
           chunks: [Math.max(1, Math.min(n, 1000)), trace.samples],
-          compression: 4,
+          compression: 1,
         });
       }
     }
@@ -472,7 +472,7 @@ export async function writeCondensed(srcPath: string, dstPath: string): Promise<
         shape: [values.length],
         maxshape: [null],
         chunks: [Math.max(1, Math.min(values.length, 100_000))],
-        compression: 4,
+        compression: 1,
       });
     }
     const logs = dst.create_group("logs");
