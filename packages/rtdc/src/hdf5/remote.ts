@@ -216,6 +216,12 @@ export class RemoteFiles {
     }
     const res = msg.message;
     this.requests++;
+    if (!res.ok && res.status === 416 && entry.size > 0) {
+      throw new RtdcRemoteChangedError("remote file changed (now shorter than when opened)", {
+        url: redactUrl(entry.url),
+        status: 416,
+      });
+    }
     if (!res.ok) {
       throw new RtdcRemoteError(`range read failed: ${res.message}`, {
         url: redactUrl(entry.url),
