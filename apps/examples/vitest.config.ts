@@ -6,8 +6,9 @@ export default defineConfig({
   resolve: { conditions: ["@dcor/source"] },
   ssr: { resolve: { conditions: ["@dcor/source"] } },
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Each example opens remote files through a worker; a busy 2-core machine needs time.
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
     reporters: ["default", ["json", { outputFile: ".turbo/test-results.json" }]],
   },
 });
