@@ -2,7 +2,7 @@ import { inspect } from "node:util";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { Agent, interceptors } from "undici";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { CKANAPI } from "./client.js";
+import { CKANAPI, compareVersions } from "./client.js";
 import {
   APIAuthorizationError,
   APIConnectionError,
@@ -129,6 +129,17 @@ describe("CKANAPI basics", () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     await expect(api.post("package_revise", cyclic)).rejects.toThrow(TypeError);
+  });
+});
+
+describe("compareVersions", () => {
+  it("compares numerically, pre-releases before releases", () => {
+    expect(compareVersions("2.10.1", "2.9.4")).toBeGreaterThan(0);
+    expect(compareVersions("2.9.4", "2.9.4")).toBe(0);
+    expect(compareVersions("2.9", "2.9.0")).toBe(0);
+    expect(compareVersions("2.9.3", "2.9.4")).toBeLessThan(0);
+    expect(compareVersions("2.13.0a0", "2.13.0")).toBeLessThan(0);
+    expect(compareVersions("2.13.0a0", "2.11.5")).toBeGreaterThan(0);
   });
 });
 
@@ -526,10 +537,16 @@ describe("CKANAPI over HTTP (own test server)", () => {
     }
   });
 
-  it("isAvailable is true for a working server, false for a broken one", async () => {
+  it("isAvailable is true for a working server, false for a broken or too old one", async () => {
     const ok = await server((_req, res) => sendResult(res, { ckan_version: "2.11.3" }));
     await expect(client(ok.url).isAvailable()).resolves.toBe(true);
     await expect(client(ok.url).isAvailable({ withApiKey: true })).resolves.toBe(true);
+    await expect(client(ok.url).isAvailable({ withCorrectVersion: true })).resolves.toBe(true);
+    const old = await server((_req, res) => sendResult(res, { ckan_version: "2.9.1" }));
+    await expect(client(old.url).isAvailable()).resolves.toBe(true);
+    await expect(client(old.url).isAvailable({ withCorrectVersion: true })).resolves.toBe(false);
+    const hidden = await server((_req, res) => sendResult(res, { site_title: "x" }));
+    await expect(client(hidden.url).isAvailable({ withCorrectVersion: true })).resolves.toBe(true);
     const html = await server((_req, res) => {
       res.writeHead(200, { "content-type": "text/html" });
       res.end("<html>not ckan</html>");

@@ -148,6 +148,39 @@ export interface AvailabilityOptions {
   timeout?: number | undefined;
   /** Also require the API token to be valid (`user_show` works). @default false */
   withApiKey?: boolean | undefined;
+  /**
+   * Also require a CKAN version of at least {@link MIN_CKAN_VERSION} (like DCOR-Aid); a server
+   * that hides its version passes.
+   * @default false
+   */
+  withCorrectVersion?: boolean | undefined;
+}
+
+/** The oldest CKAN version the DCOR tools support (as in DCOR-Aid). */
+export const MIN_CKAN_VERSION = "2.9.4";
+
+/**
+ * Compare dotted version strings numerically (`"2.10.1" > "2.9.4"`); suffixes such as `a0` or
+ * `rc1` count as lower than the plain release. Returns <0, 0 or >0.
+ */
+export function compareVersions(a: string, b: string): number {
+  const parse = (v: string) =>
+    v
+      .trim()
+      .split(".")
+      .map((part) => {
+        const m = /^(\d+)(.*)$/.exec(part);
+        return m ? { n: Number(m[1]), pre: m[2] !== "" } : { n: 0, pre: true };
+      });
+  const pa = parse(a);
+  const pb = parse(b);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? { n: 0, pre: false };
+    const y = pb[i] ?? { n: 0, pre: false };
+    if (x.n !== y.n) return x.n - y.n;
+    if (x.pre !== y.pre) return x.pre ? -1 : 1;
+  }
+  return 0;
 }
 
 /** `NODE_DEBUG=dcor-api` logs requests and retries (token-free URLs only). */
@@ -432,7 +465,8 @@ export class CKANAPI {
   }
 
   /**
-   * Whether the server answers `status_show` (and, with `withApiKey`, accepts the token). Never
+   * Whether the server answers `status_show` (with `withApiKey` also: accepts the token; with
+   * `withCorrectVersion`: runs CKAN ≥ {@link MIN_CKAN_VERSION}). Never
    * throws on network or server failure; rejects only when `signal` aborts.
    */
   async isAvailable(options: AvailabilityOptions = {}): Promise<boolean> {
@@ -444,7 +478,15 @@ export class CKANAPI {
       retry: false,
     };
     try {
-      await this.get("status_show", {}, { ...call, cache: false });
+      const status = await this.get("status_show", {}, { ...call, cache: false });
+      if (typeof status !== "object" || status === null) return false;
+      if (
+        options.withCorrectVersion &&
+        typeof status.ckan_version === "string" &&
+        compareVersions(status.ckan_version, MIN_CKAN_VERSION) < 0
+      ) {
+        return false;
+      }
       if (options.withApiKey) await this.getUserDict(call);
       return true;
     } catch (error) {

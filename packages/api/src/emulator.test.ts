@@ -90,6 +90,7 @@ describe("CKANAPI against the emulator: results", () => {
     expect(typeof status.site_url).toBe("string");
     expect(Array.isArray(status.extensions)).toBe(true);
     await expect(api.isAvailable()).resolves.toBe(true);
+    await expect(api.isAvailable({ withCorrectVersion: true })).resolves.toBe(true);
   });
 
   it("package_show returns the dataset of the catalog", async () => {
