@@ -437,10 +437,16 @@ describe("DownloadManager (generic core)", () => {
     expect(dm.summary().counts.done).toBe(5);
   });
 
-  it("works with a bandwidth limit", async () => {
-    const dm = await setup({ bandwidthLimit: 2_000_000 });
-    const job = dm.add({ url: srv.fileUrl("a.bin"), directory: dir, sha256: FILE_SHA });
-    expect((await job.done).sha256).toBe(FILE_SHA);
+  it("a bandwidth limit below one chunk per stall timeout is not mistaken for a stall", async () => {
+    // 40 kB/s: one 64 KiB chunk takes longer than the 700 ms stall timeout to be let through.
+    const dm = await setup({ bandwidthLimit: 40_000, stallTimeout: 700 });
+    const bytes = seededBytes(120_000, 17);
+    srv.setFile("lim.bin", bytes);
+    const job = dm.add({ url: srv.fileUrl("lim.bin"), directory: dir });
+    const retries: string[] = [];
+    job.on("retry", (r) => retries.push(r.reason.code));
+    expect((await job.done).sha256).toBe(sha256(bytes));
+    expect(retries).toEqual([]);
   });
 
   it("persists state with mode 0600 and no headers; close + restore continues", async () => {
