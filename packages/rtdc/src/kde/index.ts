@@ -393,6 +393,9 @@ function linspace(start: number, stop: number, num: number): Float64Array {
   return out;
 }
 
+/** The largest contour grid (points) computed; beyond it `kdeContour` throws. */
+export const MAX_CONTOUR_POINTS = 1e7;
+
 interface ContourInput {
   kdeType: KdeType;
   xs: Float64Array;
@@ -440,8 +443,16 @@ function contourInput(
   // numpy subtracts two float32 scalars in float32.
   const xr = f32 ? Math.fround(x1 - x0) : x1 - x0;
   const yr = f32 ? Math.fround(y1 - y0) : y1 - y0;
-  const gx = linspace(x0, x1, Math.ceil(xr / xacc));
-  const gy = linspace(y0, y1, Math.ceil(yr / yacc));
+  const nx = Math.ceil(xr / xacc);
+  const ny = Math.ceil(yr / yacc);
+  if (!(nx <= MAX_CONTOUR_POINTS && ny <= MAX_CONTOUR_POINTS && nx * ny <= MAX_CONTOUR_POINTS)) {
+    throw new KdeInputError(
+      `the contour grid would have ${nx}×${ny} points (more than ${MAX_CONTOUR_POINTS}); ` +
+        "set a larger xacc/yacc",
+    );
+  }
+  const gx = linspace(x0, x1, nx);
+  const gy = linspace(y0, y1, ny);
   const mx = new Float64Array(gx.length * gy.length);
   const my = new Float64Array(gx.length * gy.length);
   for (let i = 0; i < gx.length; i++) {
@@ -465,6 +476,7 @@ function contourResult(c: ContourInput, density: Float64Array | undefined): KdeC
  * `xacc`/`yacc` (default (P90 − P10)/23, then (max − min)/10, then 1), ceil((max − min)/acc)
  * grid points from min to max, "ij" indexing. Without valid events: a 2×2 grid of NaN.
  * With a log scale the grid is computed in log space and returned in linear units.
+ * @throws {@link KdeInputError} when the grid would exceed {@link MAX_CONTOUR_POINTS} points.
  */
 export function kdeContour(
   x: ArrayLike<number>,
