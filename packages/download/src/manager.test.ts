@@ -111,9 +111,11 @@ describe("DownloadManager (generic core)", () => {
       expect(e.range).toMatch(/^bytes=\d+-$/);
       expect(e.ifRange).toMatch(/^"[0-9a-f]{32}"$/);
     }
-    // No byte was downloaded twice: each resume starts where the previous attempt stopped.
+    // Never back to zero: each resume starts at or after where the previous one did (bytes
+    // still in flight when the socket was reset may be lost, so "at" is possible).
     const starts = ranged.map((e) => Number(/\d+/.exec(e.range!)![0]));
-    expect(starts.every((s, i) => i === 0 || s > starts[i - 1]!)).toBe(true);
+    expect(starts[0]).toBeGreaterThan(0);
+    expect(starts.every((s, i) => i === 0 || s >= starts[i - 1]!)).toBe(true);
   });
 
   it("restarts from zero when the server ignores Range (200 instead of 206)", async () => {
