@@ -476,6 +476,28 @@ describe("CKANAPI over HTTP (own test server)", () => {
     expect(s.requests).toHaveLength(2);
   });
 
+  it("many concurrent calls on one signal do not trip MaxListenersExceededWarning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      const s = await server((_req, res, seen) => sendResult(res, seen.url));
+      const controller = new AbortController();
+      for (const cache of [true, false]) {
+        const api = client(s.url, { cache });
+        await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            api.get("package_search", { rows: i % 20 }, { signal: controller.signal }),
+          ),
+        );
+      }
+      await new Promise((r) => setTimeout(r, 20)); // warnings are emitted on a later tick
+      expect(warnings).not.toContain("MaxListenersExceededWarning");
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("a waiter that aborts leaves the shared request to the others; the last one aborts it", async () => {
     let release: () => void = () => undefined;
     let gate = new Promise<void>((resolve) => {

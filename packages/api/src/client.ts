@@ -572,6 +572,9 @@ export class CKANAPI {
   /** Wait for a shared request; abort it once every waiter has given up. */
   #join(url: string, shared: SharedRequest, signal: AbortSignal | undefined): Promise<unknown> {
     shared.waiters++;
+    // Listen on a derived signal: many waiters on one caller signal would otherwise trip Node's
+    // MaxListenersExceededWarning (AbortSignal.any does not add listeners to its sources).
+    const watch = signal ? AbortSignal.any([signal]) : undefined;
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         shared.waiters--;
@@ -581,15 +584,15 @@ export class CKANAPI {
         }
         reject(signal?.reason);
       };
-      signal?.addEventListener("abort", onAbort, { once: true });
+      watch?.addEventListener("abort", onAbort, { once: true });
       shared.promise.then(
         (text) => {
-          signal?.removeEventListener("abort", onAbort);
+          watch?.removeEventListener("abort", onAbort);
           // Parsed per waiter, so that no two callers share (and mutate) one object.
           resolve((JSON.parse(text) as { result: unknown }).result);
         },
         (error: unknown) => {
-          signal?.removeEventListener("abort", onAbort);
+          watch?.removeEventListener("abort", onAbort);
           reject(error);
         },
       );
