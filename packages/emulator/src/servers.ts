@@ -408,6 +408,10 @@ export function createObjectServer(deps: ServerDeps): http.Server {
 
 /** Listens and resolves with the bound port. */
 export function listen(server: http.Server, host: string, port: number): Promise<number> {
+  // Like nginx (75 s): idle keep-alive sockets stay open well beyond a client's own idle timeout,
+  // so a busy, lagging server never closes a socket the client is just reusing (ECONNRESET).
+  server.keepAliveTimeout = 75_000;
+  server.headersTimeout = 80_000;
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
