@@ -11,7 +11,7 @@ import { APIInterrogator, listDCResources } from "@dcor/interrogator";
 import { getFeatureLabel, openDataset } from "@dcor/rtdc";
 import { connect } from "./connect.js";
 import { densityScatterSpec, type SavedPlot, savePlot } from "./plot/index.js";
-import { isMain, parseArgs, parseIndex, runCli, UsageError } from "./util.js";
+import { isMain, parseArgs, parseIndex, parseRange, runCli, UsageError } from "./util.js";
 
 export interface KdeScatterOptions {
   /** A client of the DCOR server. */
@@ -24,6 +24,10 @@ export interface KdeScatterOptions {
   xax?: string;
   /** Feature on the y axis. @default "deform" */
   yax?: string;
+  /** Fixed x-axis range, e.g. `[0, 150]`. @default the data range */
+  xlim?: [number, number];
+  /** Fixed y-axis range, e.g. `[0.01, 0.12]`. @default the data range */
+  ylim?: [number, number];
   /** Folder for the plot. @default "output" */
   out?: string;
   signal?: AbortSignal;
@@ -74,6 +78,8 @@ export async function main(options: KdeScatterOptions): Promise<KdeScatterResult
       xLabel: getFeatureLabel(xax),
       yLabel: getFeatureLabel(yax),
       title,
+      ...(options.xlim ? { xDomain: options.xlim } : {}),
+      ...(options.ylim ? { yDomain: options.ylim } : {}),
     });
     const plot = await savePlot(spec, join(out, "kde-scatter"));
     return {
@@ -96,11 +102,15 @@ if (isMain(import.meta.url)) {
         index: { type: "string", description: "which RT-DC resource of the circle (default 0)" },
         xax: { type: "string", description: "x-axis feature (default area_um)" },
         yax: { type: "string", description: "y-axis feature (default deform)" },
+        xlim: { type: "string", description: "x range MIN,MAX (default: data range)" },
+        ylim: { type: "string", description: "y range MIN,MAX (default: data range)" },
       },
       synopsis: "usage: tsx src/01-kde-scatter.ts [--circle NAME] [--index N] [options]",
     });
     if (args.help) return console.log(args.usage);
     const index = parseIndex(args.extra.index, "--index", 0);
+    const xlim = parseRange(args.extra.xlim, "--xlim");
+    const ylim = parseRange(args.extra.ylim, "--ylim");
     const { api, close } = await connect(args);
     try {
       const result = await main({
@@ -110,6 +120,8 @@ if (isMain(import.meta.url)) {
         circle: args.extra.circle as string | undefined,
         xax: args.extra.xax as string | undefined,
         yax: args.extra.yax as string | undefined,
+        ...(xlim ? { xlim } : {}),
+        ...(ylim ? { ylim } : {}),
       });
       result.resources.forEach((r, i) => {
         console.log(`${i === index ? "*" : " "} ${String(i).padStart(3)}  ${r.name}  ${r.id}`);

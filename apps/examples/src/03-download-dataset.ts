@@ -53,8 +53,6 @@ export async function main(options: DownloadDatasetOptions): Promise<DownloadDat
     stateDir: join(directory, ".download-state"),
     headersFor: (url) => api.authHeadersFor(url),
   });
-  const onAbort = () => void manager.close();
-  signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const jobs = await addDataset(manager, api, dataset, { directory, condensed, signal });
     const report = (done: boolean) => {
@@ -62,13 +60,24 @@ export async function main(options: DownloadDatasetOptions): Promise<DownloadDat
       options.onProgress?.({ bytes, total, rate, files: jobs.length, done });
     };
     if (options.onProgress) manager.on("progress", () => report(false));
-    const files = await Promise.all(jobs.map((job) => job.done));
+    const files = await untilAborted(Promise.all(jobs.map((job) => job.done)), signal);
     report(true);
     return { files };
   } finally {
-    signal?.removeEventListener("abort", onAbort);
+    // Stops transfers still running (after an abort) and keeps their state for the next run.
     await manager.close();
   }
+}
+
+/** Resolves like `promise`, or rejects with the signal's reason as soon as it is aborted. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 function formatBytes(n: number): string {

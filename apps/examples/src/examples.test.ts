@@ -238,6 +238,46 @@ describe("03-download-dataset", () => {
     expect(emu.stats.snapshot().byRoute.object.bytesSent).toBe(0);
   });
 
+  it("stops on abort without leaving a file under its final name, and resumes on the next run", async () => {
+    const api = new CKANAPI({ server: emu.url });
+    const name = "figshare-7771184-v2";
+    const directory = join(out, "downloads-abort");
+    const slow = emu.faults.add({ route: "object", bytesPerSecond: 200_000 });
+    const controller = new AbortController();
+    const reason = new Error("stop");
+    try {
+      const run = downloadDataset({
+        api,
+        dataset: name,
+        directory,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.bytes > 0) controller.abort(reason);
+        },
+      });
+      await expect(run).rejects.toBe(reason);
+    } finally {
+      emu.faults.remove(slow);
+    }
+    const resources = emu.catalog.datasets.find((ds) => ds.name === name)!.resources as Dict[];
+    const present = await readdir(join(directory, name)).catch(() => [] as string[]);
+    const finished = present.filter((f) => resources.some((r) => r.name === f));
+    expect(finished.length).toBeLessThan(resources.length);
+    for (const f of finished) {
+      // Anything under a final name is complete and correct.
+      const res = resources.find((r) => r.name === f)!;
+      const bytes = await readFile(join(directory, name, f));
+      expect(createHash("sha256").update(bytes).digest("hex")).toBe(res.sha256);
+    }
+
+    const again = await downloadDataset({ api, dataset: name, directory });
+    expect(again.files).toHaveLength(resources.length);
+    for (const f of again.files) {
+      const res = resources.find((r) => join(directory, name, String(r.name)) === f.destination)!;
+      expect(f.sha256).toBe(res.sha256);
+    }
+  });
+
   it("rejects an unknown dataset with the API's not-found error", async () => {
     const api = new CKANAPI({ server: emu.url });
     await expect(

@@ -1,6 +1,13 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SERVER, parseArgs, parseIndex, parseNumber, UsageError } from "./util.js";
+import {
+  DEFAULT_SERVER,
+  parseArgs,
+  parseIndex,
+  parseNumber,
+  parseRange,
+  UsageError,
+} from "./util.js";
 
 describe("parseArgs", () => {
   it("defaults to the production server, ./output and no token", () => {
@@ -52,5 +59,16 @@ describe("parseIndex / parseNumber", () => {
     expect(() => parseIndex("abc", "index", 0)).toThrow(UsageError);
     expect(() => parseNumber("abc", "--min")).toThrow(/--min must be a number/);
     expect(() => parseNumber("", "--min")).toThrow(UsageError);
+  });
+});
+
+describe("parseRange", () => {
+  it("parses MIN,MAX and rejects anything else", () => {
+    expect(parseRange("0,150", "--xlim")).toEqual([0, 150]);
+    expect(parseRange(" 0.01 , 0.12", "--ylim")).toEqual([0.01, 0.12]);
+    expect(parseRange(undefined, "--xlim")).toBeUndefined();
+    for (const bad of ["1", "1,2,3", "2,1", "a,b", ",", "1,1"]) {
+      expect(() => parseRange(bad, "--xlim"), bad).toThrow(UsageError);
+    }
   });
 });

@@ -126,6 +126,20 @@ export function parseNumber(value: string | boolean | undefined, name: string): 
   return n;
 }
 
+/** Parses `MIN,MAX` into a range, or throws {@link UsageError} naming the argument. */
+export function parseRange(
+  value: string | boolean | undefined,
+  name: string,
+): [number, number] | undefined {
+  if (value === undefined || value === false) return undefined;
+  const parts = typeof value === "string" ? value.split(",") : [];
+  const [min, max] = parts.map((p) => parseNumber(p, name));
+  if (parts.length !== 2 || min === undefined || max === undefined || !(min < max)) {
+    throw new UsageError(`${name} must be MIN,MAX with MIN < MAX, got ${JSON.stringify(value)}`);
+  }
+  return [min, max];
+}
+
 /** True when the module with this `import.meta.url` is the script Node was started with. */
 export function isMain(importMetaUrl: string): boolean {
   const script = process.argv[1];
