@@ -1,3 +1,4 @@
+import { PassThrough } from "node:stream";
 import { render } from "ink";
 import type { Settings, SettingsStore } from "../config/settings.js";
 import { Client, verifySettings } from "../services/client.js";
@@ -27,6 +28,7 @@ export async function startTui(opts: StartTuiOptions): Promise<void> {
     stdout.write(ALT_SCREEN_ON);
     process.once("exit", restore);
   }
+  const stdin = process.stdin.isTTY ? process.stdin : pipedStdin(process.stdin);
   const createClient = (settings: Settings) =>
     new Client({
       settings,
@@ -44,7 +46,7 @@ export async function startTui(opts: StartTuiOptions): Promise<void> {
         demo={opts.demo}
       />
     </ErrorBoundary>,
-    { exitOnCtrlC: false },
+    { exitOnCtrlC: false, stdin },
   );
   try {
     await instance.waitUntilExit();
@@ -53,4 +55,16 @@ export async function startTui(opts: StartTuiOptions): Promise<void> {
     restore();
     process.off("exit", restore);
   }
+}
+
+/**
+ * Keys from a pipe instead of a terminal (scripted sessions, the startup bench): Ink wants a
+ * raw-mode TTY, so hand it a stream that says it is one and feeds it the piped bytes.
+ */
+function pipedStdin(source: NodeJS.ReadStream): NodeJS.ReadStream {
+  const stream = new PassThrough() as unknown as NodeJS.ReadStream & { isTTY: boolean };
+  stream.isTTY = true;
+  stream.setRawMode = () => stream;
+  source.pipe(stream as unknown as NodeJS.WritableStream);
+  return stream;
 }

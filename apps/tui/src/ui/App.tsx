@@ -56,6 +56,7 @@ export function App(props: AppProps) {
   );
   const connection = useConnection(client, props.connectionRefreshMs);
   const noticeTimer = useRef<NodeJS.Timeout | undefined>(undefined);
+  const typingRef = useRef(false);
 
   useEffect(() => {
     if (connection.state === "bad-token") dispatch({ type: "setLoggedIn", loggedIn: false });
@@ -88,16 +89,29 @@ export function App(props: AppProps) {
     };
     const failed = (err: unknown) => notify(`Download failed: ${describeError(err)}`, "error");
     return {
-      nextTab: () => dispatch({ type: "nextTab" }),
-      prevTab: () => dispatch({ type: "prevTab" }),
-      gotoTab: (tab) => dispatch({ type: "gotoTab", tab }),
+      nextTab: () => {
+        typingRef.current = false;
+        dispatch({ type: "nextTab" });
+      },
+      prevTab: () => {
+        typingRef.current = false;
+        dispatch({ type: "prevTab" });
+      },
+      gotoTab: (tab) => {
+        typingRef.current = false;
+        dispatch({ type: "gotoTab", tab });
+      },
       openDataset: (id) => dispatch({ type: "openDataset", id }),
       closeDataset: () => dispatch({ type: "closeDataset" }),
       openPreview: (target) => dispatch({ type: "openPreview", target }),
       toggleHelp: () => dispatch({ type: "toggleHelp" }),
       openWizard: () => onSetup?.(),
       closeOverlay: () => dispatch({ type: "closeOverlay" }),
-      setTyping: (typing) => dispatch({ type: "setTyping", typing }),
+      setTyping: (typing) => {
+        typingRef.current = typing;
+        dispatch({ type: "setTyping", typing });
+      },
+      typingRef,
       notify,
       copy: (text, what) => {
         const ok = copyToClipboard(text, clipboardOut ?? process.stdout);
@@ -123,16 +137,22 @@ export function App(props: AppProps) {
   const scope = scopeOf(nav.tab, datasetOpen);
   const overlayOpen = nav.overlay !== null;
 
+  // Letters are text while a field has the keyboard; Tab, Shift-Tab and Ctrl-C still work.
+  const unlessTyping = (fn: () => void) => () => {
+    if (!typingRef.current) fn();
+  };
   useKeymap(
     "global",
     {
-      quit: actions.quit,
-      help: actions.toggleHelp,
+      quit: (_input, key) => {
+        if (key.ctrl || !typingRef.current) actions.quit();
+      },
+      help: unlessTyping(actions.toggleHelp),
       nextTab: actions.nextTab,
       prevTab: actions.prevTab,
-      setup: actions.openWizard,
+      setup: unlessTyping(actions.openWizard),
     },
-    { isActive: !nav.typing && !overlayOpen },
+    { isActive: !overlayOpen },
   );
   useKeymap(
     "help",

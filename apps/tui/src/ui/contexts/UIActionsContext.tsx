@@ -13,6 +13,11 @@ export interface UIActions {
   openWizard(): void;
   closeOverlay(): void;
   setTyping(typing: boolean): void;
+  /**
+   * Whether a text field has the keyboard, updated at once by `setTyping` (before React
+   * re-renders), so the very next key already goes to the field.
+   */
+  readonly typingRef: { readonly current: boolean };
   notify(text: string, kind?: "info" | "error"): void;
   /** Copy to the clipboard via OSC 52 and say so. */
   copy(text: string, what: string): void;

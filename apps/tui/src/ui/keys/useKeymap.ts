@@ -1,8 +1,8 @@
-import { useInput } from "ink";
+import { type Key, useInput } from "ink";
 import { useRef } from "react";
 import { type Action, resolveAction, type Scope } from "./keymap.js";
 
-export type KeyHandlers = Partial<Record<Action, () => void>>;
+export type KeyHandlers = Partial<Record<Action, (input: string, key: Key) => void>>;
 
 /**
  * Route keys of one scope to named handlers, through the key map. Only active while `isActive`
@@ -19,7 +19,7 @@ export function useKeymap(
   useInput(
     (input, key) => {
       const action = resolveAction(scope, input, key);
-      if (action) ref.current[action]?.();
+      if (action) ref.current[action]?.(input, key);
     },
     { isActive: opts.isActive ?? true },
   );

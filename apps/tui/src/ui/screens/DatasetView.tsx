@@ -7,6 +7,7 @@ import { useClient } from "../contexts/ClientContext.js";
 import { useUIActions } from "../contexts/UIActionsContext.js";
 import { useUIState } from "../contexts/UIStateContext.js";
 import { useAsync } from "../hooks/useAsync.js";
+import { useSyncState } from "../hooks/useSyncState.js";
 import { useKeymap } from "../keys/useKeymap.js";
 
 export interface DatasetViewProps {
@@ -63,11 +64,12 @@ export function DatasetView({ datasetId, isActive, height, width }: DatasetViewP
   const client = useClient();
   const actions = useUIActions();
   const { theme } = useUIState();
-  const [selected, setSelected] = useState(0);
+  const [selected, setSelected, selectedRef] = useSyncState(0);
   const [shownUrl, setShownUrl] = useState<string | undefined>();
   const ds = useAsync((signal) => client.dataset(datasetId, { signal }), [client, datasetId]);
   const resources = ds.data?.resources ?? [];
-  const res = resources[selected];
+  // The resource under the cursor when the key arrives (see useSyncState).
+  const current = () => resources[selectedRef.current];
 
   useKeymap(
     "dataset",
@@ -75,8 +77,12 @@ export function DatasetView({ datasetId, isActive, height, width }: DatasetViewP
       up: () => setSelected((s) => moveSelection(s, -1, resources.length)),
       down: () => setSelected((s) => moveSelection(s, 1, resources.length)),
       back: () => actions.closeDataset(),
-      download: () => res && actions.queueResource(res.id),
+      download: () => {
+        const res = current();
+        if (res) actions.queueResource(res.id);
+      },
       downloadCondensed: () => {
+        const res = current();
         if (!res) return;
         if (!isRtdc(res))
           actions.notify(`${res.name} is not RT-DC data: there is no condensed version`, "error");
@@ -84,6 +90,7 @@ export function DatasetView({ datasetId, isActive, height, width }: DatasetViewP
       },
       downloadDataset: () => ds.data && actions.queueDataset(ds.data.id),
       preview: () => {
+        const res = current();
         if (!res) return;
         if (!isRtdc(res)) actions.notify(`${res.name} is not RT-DC data: nothing to plot`, "error");
         else
@@ -93,8 +100,14 @@ export function DatasetView({ datasetId, isActive, height, width }: DatasetViewP
             datasetTitle: ds.data?.title,
           });
       },
-      copyId: () => res && actions.copy(res.id, "resource id"),
-      copyDcserv: () => res && actions.copy(client.dcservUrl(res.id), "dcserv URL"),
+      copyId: () => {
+        const res = current();
+        if (res) actions.copy(res.id, "resource id");
+      },
+      copyDcserv: () => {
+        const res = current();
+        if (res) actions.copy(client.dcservUrl(res.id), "dcserv URL");
+      },
       webUrl: () => ds.data && setShownUrl(client.datasetPageUrl(ds.data.name)),
     },
     { isActive },

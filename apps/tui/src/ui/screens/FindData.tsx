@@ -1,15 +1,17 @@
-import { Box, Text } from "ink";
-import { useCallback, useState } from "react";
+import { Box, Text, useInput } from "ink";
+import { useCallback, useRef, useState } from "react";
 import { fit, formatDate } from "../../lib/text.js";
 import type { DatasetInfo, NamedEntity } from "../../services/types.js";
 import { ListView, moveSelection } from "../components/ListView.js";
 import { Picker } from "../components/Picker.js";
-import { TextField } from "../components/TextField.js";
+import { applyTextInput, TextField } from "../components/TextField.js";
 import { useClient } from "../contexts/ClientContext.js";
 import { useUIActions } from "../contexts/UIActionsContext.js";
 import { useUIState } from "../contexts/UIStateContext.js";
 import { useAsync } from "../hooks/useAsync.js";
-import { useKeymap } from "../keys/useKeymap.js";
+import { useSyncState } from "../hooks/useSyncState.js";
+import { resolveAction } from "../keys/keymap.js";
+import type { KeyHandlers } from "../keys/useKeymap.js";
 import { DatasetView } from "./DatasetView.js";
 
 /** How long typing must pause before a search is sent. */
@@ -68,9 +70,10 @@ export function FindData({ isActive, height, width }: ScreenProps) {
   const { nav, theme } = useUIState();
   const actions = useUIActions();
   const [query, setQuery] = useState("");
+  const queryRef = useRef("");
   const [circles, setCircles] = useState<string[]>([]);
   const [collections, setCollections] = useState<string[]>([]);
-  const [selected, setSelected] = useState(0);
+  const [selected, setSelected, selectedRef] = useSyncState(0);
   const [picker, setPicker] = useState<"circles" | "collections" | null>(null);
   const typing = nav.typing && isActive;
 
@@ -89,40 +92,53 @@ export function FindData({ isActive, height, width }: ScreenProps) {
   const openId = nav.dataset.find;
   const listHeight = Math.max(1, height - 4);
 
-  const changeQuery = useCallback((q: string) => {
-    setQuery(q);
-    setSelected(0);
-  }, []);
-
-  useKeymap(
-    "input",
-    {
-      submit: () => actions.setTyping(false),
-      back: () => actions.setTyping(false),
+  const changeQuery = useCallback(
+    (q: string) => {
+      queryRef.current = q;
+      setQuery(q);
+      setSelected(0);
     },
-    { isActive: typing },
+    [setSelected],
   );
-  useKeymap(
-    "find",
-    {
-      search: () => actions.setTyping(true),
-      up: () => setSelected((s) => moveSelection(s, -1, datasets.length)),
-      down: () => setSelected((s) => moveSelection(s, 1, datasets.length)),
-      pageUp: () => setSelected((s) => moveSelection(s, -listHeight, datasets.length)),
-      pageDown: () => setSelected((s) => moveSelection(s, listHeight, datasets.length)),
-      open: () => {
-        const ds = datasets[selected];
-        if (ds) actions.openDataset(ds.id);
-      },
-      filterCircles: () => setPicker("circles"),
-      filterCollections: () => setPicker("collections"),
-      clearFilters: () => {
-        changeQuery("");
-        setCircles([]);
-        setCollections([]);
-      },
+
+  const handlers: KeyHandlers = {
+    search: () => actions.setTyping(true),
+    up: () => setSelected((s) => moveSelection(s, -1, datasets.length)),
+    down: () => setSelected((s) => moveSelection(s, 1, datasets.length)),
+    pageUp: () => setSelected((s) => moveSelection(s, -listHeight, datasets.length)),
+    pageDown: () => setSelected((s) => moveSelection(s, listHeight, datasets.length)),
+    open: () => {
+      const ds = datasets[selectedRef.current];
+      if (ds) actions.openDataset(ds.id);
     },
-    { isActive: isActive && !typing && !picker && !openId },
+    filterCircles: () => setPicker("circles"),
+    filterCollections: () => setPicker("collections"),
+    clearFilters: () => {
+      changeQuery("");
+      setCircles([]);
+      setCollections([]);
+    },
+  };
+  const handlersRef = useRef(handlers);
+  handlersRef.current = handlers;
+  // One input hook for the list and the search field: whether a key is text or a command is
+  // decided by the typing flag at the moment it arrives, not by the last render.
+  useInput(
+    (input, key) => {
+      if (actions.typingRef.current) {
+        const action = resolveAction("input", input, key);
+        if (action === "submit" || action === "back") {
+          actions.setTyping(false);
+          return;
+        }
+        const next = applyTextInput(queryRef.current, input, key);
+        if (next !== undefined) changeQuery(next);
+        return;
+      }
+      const action = resolveAction("find", input, key);
+      if (action) handlersRef.current[action]?.(input, key);
+    },
+    { isActive: isActive && !picker && !openId },
   );
 
   if (openId)
@@ -171,6 +187,7 @@ export function FindData({ isActive, height, width }: ScreenProps) {
           value={query}
           onChange={changeQuery}
           isActive={typing}
+          external
           placeholder={typing ? "type to search" : "press / to search"}
           width={Math.max(10, width - 10)}
         />
