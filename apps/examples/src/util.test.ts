@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_SERVER,
+  isMain,
   parseArgs,
   parseIndex,
   parseNumber,
@@ -70,5 +71,15 @@ describe("parseRange", () => {
     for (const bad of ["1", "1,2,3", "2,1", "a,b", ",", "1,1"]) {
       expect(() => parseRange(bad, "--xlim"), bad).toThrow(UsageError);
     }
+  });
+});
+
+describe("isMain", () => {
+  it("is false for a module that is imported, not started", async () => {
+    expect(isMain(import.meta.url)).toBe(false);
+    // Importing every example through the entry runs none of them.
+    const entry = await import("./index.js");
+    expect(typeof entry.kdeScatterExample).toBe("function");
+    expect(typeof entry.searchAndExportExample).toBe("function");
   });
 });
