@@ -1,6 +1,7 @@
 // Main-thread side of the HDF5 worker: a plain async API over postMessage. One worker per
 // process (lazily started, unref'd while idle). If the worker dies or a call times out, it is
 // restarted and open files are re-opened transparently on their next use.
+import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import {
   deserializeError,
@@ -49,6 +50,11 @@ export class Hdf5Worker {
   private nextId = 1;
   /** Incremented on every (re)start; handles from older generations are stale. */
   generation = 0;
+
+  /** Calls in flight. */
+  get busy(): number {
+    return this.pending.size;
+  }
 
   constructor(private readonly options: WorkerOptions = {}) {}
 
@@ -178,11 +184,22 @@ export class Hdf5Worker {
 }
 
 let shared: Hdf5Worker | undefined;
+let helper: Hdf5Worker | undefined;
 
 /** The process-wide HDF5 worker. */
 export function sharedWorker(): Hdf5Worker {
   shared ??= new Hdf5Worker();
   return shared;
+}
+
+/**
+ * A second worker for whole-feature reads of local files, so two features decode in parallel
+ * (HDF5 decompression is single-threaded per wasm instance). Only on machines with 2+ cores.
+ */
+function helperWorker(): Hdf5Worker | undefined {
+  if (availableParallelism() < 2) return undefined;
+  helper ??= new Hdf5Worker();
+  return helper;
 }
 
 /**
@@ -247,7 +264,32 @@ export class Hdf5File {
     range?: { start: number; count: number },
     signal?: AbortSignal,
   ): Promise<ReadResult> {
+    const other =
+      !range && this.source.kind === "file" && this.worker === shared ? helperWorker() : undefined;
+    if (other && other.busy < this.worker.busy) return this.readOn(other, path, signal);
     return this.run((handle) => ({ op: "read", handle, path, ...(range ?? {}) }), signal);
+  }
+
+  private replica: { worker: Hdf5Worker; gen: number; handle: Promise<number> } | undefined;
+
+  /** Whole-dataset read on the helper worker, which opens the same (local) file itself. */
+  private async readOn(
+    worker: Hdf5Worker,
+    path: string,
+    signal?: AbortSignal,
+  ): Promise<ReadResult> {
+    if (this.closed) throw new RtdcClosedError("the dataset is closed");
+    if (!this.replica || this.replica.gen !== worker.generation) {
+      const handle = worker
+        .call<OpenResult>({ op: "open", source: this.source, describe: false })
+        .then((r) => r.handle);
+      this.replica = { worker, gen: worker.generation, handle };
+      handle.catch(() => {
+        this.replica = undefined;
+      });
+    }
+    const handle = await this.replica.handle;
+    return worker.call<ReadResult>({ op: "read", handle, path }, signal ? { signal } : {});
   }
 
   strings(path: string, signal?: AbortSignal): Promise<string[]> {
@@ -280,6 +322,12 @@ export class Hdf5File {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const rep = this.replica;
+    this.replica = undefined;
+    if (rep && rep.gen === rep.worker.generation) {
+      const h = await rep.handle.catch(() => -1);
+      if (h >= 0) await rep.worker.call({ op: "close", handle: h }).catch(() => undefined);
+    }
     if (this.gen === this.worker.generation) {
       await this.worker.call({ op: "close", handle: this.handle }).catch(() => undefined);
     }

@@ -100,7 +100,7 @@ export interface WritePlan {
 }
 
 export type Request =
-  | { op: "open"; source: FileSource }
+  | { op: "open"; source: FileSource; describe?: boolean }
   | { op: "read"; handle: number; path: string; start?: number; count?: number }
   | { op: "strings"; handle: number; path: string }
   | { op: "table"; handle: number; path: string }

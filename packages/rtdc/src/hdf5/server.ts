@@ -226,7 +226,7 @@ export class Hdf5Server {
   private handle(req: Request): unknown {
     switch (req.op) {
       case "open":
-        return this.open(req.source);
+        return this.open(req.source, req.describe !== false);
       case "read":
         return this.read(req.handle, req.path, req.start, req.count);
       case "strings":
@@ -260,7 +260,7 @@ export class Hdf5Server {
     return f;
   }
 
-  private open(source: FileSource): OpenResult {
+  private open(source: FileSource, describe = true): OpenResult {
     let path: string;
     let vpath: string | undefined;
     let size: number;
@@ -287,7 +287,7 @@ export class Hdf5Server {
     const handle = this.nextHandle++;
     this.files.set(handle, { file, source, ...(vpath ? { vpath } : {}) });
     try {
-      const tree = this.describe(file, size);
+      const tree = describe ? this.describe(file, size) : emptyTree(size);
       return { handle, tree };
     } catch (err) {
       this.close(handle);
@@ -434,7 +434,7 @@ export class Hdf5Server {
       if (!(g instanceof h5wasm.Group)) continue;
       for (const k of g.keys()) {
         const child = g.get(k);
-        if (child instanceof h5wasm.Dataset) target[k] = this.describeDataset(child, true);
+        if (child instanceof h5wasm.Dataset) target[k] = this.describeDataset(child, false);
         else if (child instanceof h5wasm.Group) target[k] = this.describeGroup(child, 1);
       }
     }
@@ -593,6 +593,19 @@ export class Hdf5Server {
     for (const h of [...this.files.keys()]) this.close(h);
     this.remote.terminate();
   }
+}
+
+function emptyTree(size: number): FileTree {
+  return {
+    attrs: {},
+    groups: [],
+    events: {},
+    basinEvents: {},
+    logs: [],
+    tables: [],
+    basins: [],
+    size,
+  };
 }
 
 function writeAttrs(
