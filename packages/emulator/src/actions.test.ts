@@ -333,3 +333,48 @@ describe("dcserv", () => {
     ).toBe(404);
   });
 });
+
+describe("robustness", () => {
+  it("answers odd requests with 4xx and keeps running", async () => {
+    const odd: [string, RequestInit][] = [
+      [`${emu.apiUrl}package_search?rows=-1`, {}],
+      [`${emu.apiUrl}package_search?rows=1e3`, {}],
+      [`${emu.apiUrl}package_search?fq_list=[oops`, {}],
+      [`${emu.apiUrl}package_search?facet.field=[1,`, {}],
+      [`${emu.apiUrl}package_search?q=title:%22unterminated`, {}],
+      [`${emu.apiUrl}package_search?q=metadata_modified:[NOW-3FORTNIGHTS TO NOW]`, {}],
+      [`${emu.apiUrl}package_search?include_private=maybe`, {}],
+      [`${emu.apiUrl}organization_list?limit=x`, {}],
+      [`${emu.apiUrl}organization_list?sort=bogus`, {}],
+      [`${emu.apiUrl}dcserv?id=&query=`, {}],
+      [`${emu.apiUrl}package_show?id=%E2%98%83`, {}],
+      [`${emu.apiUrl}package_show`, { method: "DELETE" }],
+      [
+        `${emu.apiUrl}package_search`,
+        {
+          method: "POST",
+          body: JSON.stringify({ rows: { a: 1 }, q: 5 }),
+          headers: { "Content-Type": "application/json" },
+        },
+      ],
+      [
+        `${emu.apiUrl}package_search`,
+        {
+          method: "POST",
+          body: "x".repeat(100_000),
+          headers: { "Content-Type": "application/json" },
+        },
+      ],
+      [`${emu.url}/api/3/nope`, {}],
+      [`${emu.url}/dataset/%ZZ`, {}],
+      [`${emu.url}/dataset/x/resource/y/download/z`, {}],
+    ];
+    for (const [url, init] of odd) {
+      const r = await fetch(url, init);
+      expect(r.status, url).toBeGreaterThanOrEqual(400);
+      expect(r.status, url).toBeLessThan(500);
+      await r.arrayBuffer();
+    }
+    expect((await call("status_show")).status).toBe(200);
+  });
+});

@@ -280,27 +280,33 @@ function packageSearch(ctx: ActionContext, data: DataDict): unknown {
   const stateGiven = fqs.some((f) => f.includes("+state"));
   const user = ctx.user;
   const scored: { ds: DatasetRecord; score: number }[] = [];
-  for (const ds of ctx.catalog.datasets) {
-    // CKAN's implicit filters: capacity, state and the permission labels
-    if (!includePrivate && ds.private) continue;
-    if (!stateGiven) {
-      if (ds.state === "draft" && !includeDrafts) continue;
-      if (ds.state === "deleted" && !includeDeleted) continue;
+  try {
+    for (const ds of ctx.catalog.datasets) {
+      // CKAN's implicit filters: capacity, state and the permission labels
+      if (!includePrivate && ds.private) continue;
+      if (!stateGiven) {
+        if (ds.state === "draft" && !includeDrafts) continue;
+        if (ds.state === "deleted" && !includeDeleted) continue;
+      }
+      if (
+        ds.state === "draft"
+          ? !(user?.sysadmin || ds.creator.id === user?.id)
+          : !ctx.catalog.canRead(ds, user)
+      )
+        continue;
+      const doc = solrDocument(ctx.catalog, ds);
+      let score = 1;
+      if (plainText) {
+        score = q === "*:*" ? 1 : plainTextScore(q, doc);
+        if (!score) continue;
+      } else if (qNode && !matches(qNode, doc, ctx.now)) continue;
+      if (!fqNodes.every((n) => matches(n, doc, ctx.now))) continue;
+      scored.push({ ds, score });
     }
-    if (
-      ds.state === "draft"
-        ? !(user?.sysadmin || ds.creator.id === user?.id)
-        : !ctx.catalog.canRead(ds, user)
-    )
-      continue;
-    const doc = solrDocument(ctx.catalog, ds);
-    let score = 1;
-    if (plainText) {
-      score = q === "*:*" ? 1 : plainTextScore(q, doc);
-      if (!score) continue;
-    } else if (qNode && !matches(qNode, doc, ctx.now)) continue;
-    if (!fqNodes.every((n) => matches(n, doc, ctx.now))) continue;
-    scored.push({ ds, score });
+  } catch (err) {
+    // e.g. bad date math found while matching
+    if (err instanceof SolrSyntaxError) throw searchQueryError(err.message);
+    throw err;
   }
   // compute the sort keys once per dataset, not per comparison
   const keyed = scored.map((item) => ({

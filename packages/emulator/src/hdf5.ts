@@ -434,6 +434,18 @@ export async function writeCondensed(srcPath: string, dstPath: string): Promise<
         n = Math.max(n, shape[0] ?? 0);
       }
     }
+    // leave out stored features dclab treats as defective; the cheap ones are derived below
+    const srcAttrs: Record<string, AttrValue> = {};
+    for (const [key, a] of Object.entries(src.attrs)) {
+      const v = attrJson(a, key);
+      if (v !== undefined) srcAttrs[key] = v;
+    }
+    const kept = [...features.keys()];
+    hideDefective(kept, [...kept], srcAttrs, (name) => {
+      const ds = srcEvents instanceof h5.Group ? srcEvents.get(name) : null;
+      return ds instanceof h5.Dataset ? String(ds.dtype) : "";
+    });
+    for (const name of [...features.keys()]) if (!kept.includes(name)) features.delete(name);
     const attr = (key: string): number | undefined => {
       const a = src.attrs[key];
       const v = a?.json_value;

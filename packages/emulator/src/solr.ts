@@ -340,6 +340,16 @@ export function checkFields(node: SolrNode): void {
     !fieldKnown(node.field)
   ) {
     throw new SolrSyntaxError(`undefined field ${node.field}`);
+  } else if (node.kind === "range" && node.field !== undefined && DATE_FIELDS.has(node.field)) {
+    parseSolrDate(node.lower);
+    parseSolrDate(node.upper);
+  } else if (
+    node.kind === "term" &&
+    node.field !== undefined &&
+    DATE_FIELDS.has(node.field) &&
+    !node.value.includes("*")
+  ) {
+    parseSolrDate(node.value.replace(/\u0000/g, "*"));
   }
 }
 
