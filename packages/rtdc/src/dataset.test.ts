@@ -267,3 +267,40 @@ describe("basins", () => {
     await ds.close();
   });
 });
+
+describe("filters and KDE on a dataset", () => {
+  it("uses the filtered events for getKdeScatter and getKdeContour", async () => {
+    const path = join(dir, "kde.rtdc");
+    const data = await writeSynthetic(path, 400, { images: false, seed: 9 });
+    const ds = await openDataset(path);
+    const all = await ds.getKdeScatter({ xax: "area_um", yax: "deform", kdeType: "histogram" });
+    expect(all.length).toBe(400);
+    const area = await ds.get("area_um");
+    const sorted = Array.from(area).sort((a, b) => a - b);
+    ds.filter.setBox("area_um", sorted[0] as number, sorted[199] as number);
+    const mask = await ds.applyFilter();
+    const kept = mask.reduce((a, b) => a + b, 0);
+    expect(kept).toBe(200);
+    const sub = await ds.getKdeScatter({ kdeType: "histogram" });
+    expect(sub.length).toBe(200);
+    // Same as the standalone function on the filtered arrays.
+    const { kdeScatter, kdeContour } = await import("./kde/index.js");
+    const deform = await ds.get("deform");
+    const x: number[] = [];
+    const y: number[] = [];
+    mask.forEach((m, i) => {
+      if (m) {
+        x.push(area[i] as number);
+        y.push(deform[i] as number);
+      }
+    });
+    expect(sub).toEqual(kdeScatter(x, y, { kdeType: "histogram" }));
+    const contour = await ds.getKdeContour({ kdeType: "histogram" });
+    expect(contour).toEqual(kdeContour(x, y, { kdeType: "histogram" }));
+    expect(contour.density.length).toBe(contour.nx * contour.ny);
+    const none = await ds.getKdeScatter({ kdeType: "none", xax: "area_cvx", yax: "circ" });
+    expect(Array.from(new Set(none))).toEqual([1]);
+    void data;
+    await ds.close();
+  });
+});
