@@ -20,6 +20,8 @@ import { generateRtdcData, type SampleFileSpec } from "./synth-data.js";
 
 /** Bump when generated content changes, so stale caches are not reused. */
 export const GENERATOR_VERSION = 5;
+/** Bump when reading or condensing real files changes (only data-folder caches are rebuilt). */
+export const DATA_VERSION = 2;
 
 /** Size and checksums of one stored object. */
 export interface StoredFile {
@@ -267,6 +269,7 @@ export async function ensureDataDirFiles(
     .update(
       JSON.stringify({
         v: GENERATOR_VERSION,
+        data: DATA_VERSION,
         abs,
         files: stats.map(({ f, s }) => [f, s.size, s.mtimeMs]),
       }),
