@@ -203,7 +203,8 @@ async function main(): Promise<void> {
     // Baseline: DCOR-Aid's Find Data, a case-insensitive LIKE over a blob of every dataset.
     const db = new Database(local.path, { readonly: true });
     const like = db.prepare(
-      "SELECT json FROM datasets WHERE lower(json) LIKE ? ORDER BY metadata_created DESC LIMIT 100",
+      `SELECT j.json FROM datasets d JOIN dataset_docs j ON j.rowid = d.rowid
+       WHERE lower(j.json) LIKE ? ORDER BY d.metadata_created DESC LIMIT 100`,
     );
     const likeTimes: number[] = [];
     for (const q of queries.slice(0, 400)) {

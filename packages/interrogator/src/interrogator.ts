@@ -328,8 +328,10 @@ export class APIInterrogator {
     }
     let skipped = 0;
     let yielded = 0;
+    // Each part must deliver everything up to start+limit of the merged stream.
+    const perPlanLimit = limit === 0 ? 0 : start + limit;
     for (const plan of plans) {
-      for await (const page of this.#pages(plan, 0, 0, concurrency, options)) {
+      for await (const page of this.#pages(plan, 0, perPlanLimit, concurrency, options)) {
         for (const ds of page) {
           if (seen.has(ds.id)) continue;
           seen.add(ds.id);

@@ -7,7 +7,7 @@ import { type PrefixMode, toFtsQuery } from "./fts.js";
 import type { SqliteConstructor, SqliteDatabase, SqliteStatement } from "./sqlite.js";
 
 /** Bumped whenever the tables change; an index of another version is rebuilt (it is a cache). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -31,9 +31,10 @@ CREATE TABLE datasets (
   creator_user_id TEXT,
   private INTEGER NOT NULL DEFAULT 0,
   metadata_created TEXT,
-  metadata_modified TEXT,
-  json TEXT NOT NULL
+  metadata_modified TEXT
 );
+-- the dataset dictionaries, apart: small rows in "datasets" keep joins and scans fast
+CREATE TABLE dataset_docs (rowid INTEGER PRIMARY KEY, json TEXT NOT NULL);
 CREATE INDEX datasets_name ON datasets (name);
 CREATE INDEX datasets_created ON datasets (metadata_created);
 CREATE INDEX datasets_circle ON datasets (circle_name, metadata_created);
@@ -56,8 +57,14 @@ const BM25_WEIGHTS = [10, 6, 2, 5, 4, 3, 1] as const;
 
 /** The searchable text of a dataset, one string per FTS column. */
 export function ftsDocument(ds: Dataset): string[] {
+  // Each distinct value once: repeats (the same chip region in every resource) would only make
+  // the index bigger and slower without changing what matches.
   const join = (parts: unknown[]) =>
-    parts.filter((p) => typeof p === "string" || typeof p === "number").join(" ");
+    [
+      ...new Set(
+        parts.filter((p) => typeof p === "string" || typeof p === "number").map((p) => String(p)),
+      ),
+    ].join(" ");
   const resources = ds.resources ?? [];
   const metadata: unknown[] = [];
   for (const res of resources) {
@@ -256,12 +263,13 @@ export class LocalStore {
     const find = this.#prepare("SELECT rowid FROM datasets WHERE id = ?");
     const insert = this.#prepare(
       `INSERT INTO datasets (id, name, circle_id, circle_name, creator_user_id, private,
-         metadata_created, metadata_modified, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         metadata_created, metadata_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const update = this.#prepare(
       `UPDATE datasets SET name = ?, circle_id = ?, circle_name = ?, creator_user_id = ?,
-         private = ?, metadata_created = ?, metadata_modified = ?, json = ? WHERE rowid = ?`,
+         private = ?, metadata_created = ?, metadata_modified = ? WHERE rowid = ?`,
     );
+    const setDoc = this.#prepare("INSERT OR REPLACE INTO dataset_docs (rowid, json) VALUES (?, ?)");
     const clearCollections = this.#prepare("DELETE FROM dataset_collections WHERE dataset = ?");
     const addCollection = this.#prepare(
       "INSERT OR IGNORE INTO dataset_collections (collection, dataset) VALUES (?, ?)",
@@ -281,7 +289,6 @@ export class LocalStore {
           ds.private ? 1 : 0,
           ds.metadata_created ?? null,
           ds.metadata_modified ?? null,
-          JSON.stringify(ds),
         ];
         const existing = find.get(ds.id) as { rowid: number } | undefined;
         let rowid: number;
@@ -293,6 +300,7 @@ export class LocalStore {
         } else {
           rowid = Number(insert.run(ds.id, ...fields).lastInsertRowid);
         }
+        setDoc.run(rowid, JSON.stringify(ds));
         for (const g of ds.groups ?? []) addCollection.run(g.name, rowid);
         addText.run(rowid, ...ftsDocument(ds));
       }
@@ -305,6 +313,7 @@ export class LocalStore {
     const del = this.#prepare("DELETE FROM datasets WHERE rowid = ?");
     const delCollections = this.#prepare("DELETE FROM dataset_collections WHERE dataset = ?");
     const delText = this.#prepare("DELETE FROM datasets_fts WHERE rowid = ?");
+    const delDoc = this.#prepare("DELETE FROM dataset_docs WHERE rowid = ?");
     let n = 0;
     this.transaction(() => {
       for (const id of ids) {
@@ -313,6 +322,7 @@ export class LocalStore {
         del.run(row.rowid);
         delCollections.run(row.rowid);
         delText.run(row.rowid);
+        delDoc.run(row.rowid);
         n++;
       }
     });
@@ -414,10 +424,10 @@ export class LocalStore {
 
   /** A stored dataset by id or name. */
   getDataset(idOrName: string): Dataset | undefined {
-    const row = this.#prepare("SELECT json FROM datasets WHERE id = ? OR name = ? LIMIT 1").get(
-      idOrName,
-      idOrName,
-    ) as { json: string } | undefined;
+    const row = this.#prepare(
+      `SELECT j.json FROM datasets d JOIN dataset_docs j ON j.rowid = d.rowid
+       WHERE d.id = ? OR d.name = ? LIMIT 1`,
+    ).get(idOrName, idOrName) as { json: string } | undefined;
     return row ? (JSON.parse(row.json) as Dataset) : undefined;
   }
 
@@ -482,16 +492,20 @@ export class LocalStore {
         : "datasets d";
     const whereSql = where.length ? `WHERE ${where.join(" AND ")}` : "";
     const order = match === undefined && sort === "relevance" ? orders.created : orders[sort];
-    const count = (
-      this.#prepare(`SELECT count(*) AS n FROM ${from} ${whereSql}`).get(...params) as {
-        n: number;
-      }
-    ).n;
+    // Without filters the FTS table alone can count.
+    const countFrom = match !== undefined && where.length === 1 ? "datasets_fts" : from;
+    const count = this.#prepare(`SELECT count(*) FROM ${countFrom} ${whereSql}`)
+      .pluck()
+      .get(...params) as number;
     if (count === 0 || offset >= count) return { count, datasets: [] };
-    const rows = this.#prepare(
-      `SELECT d.json FROM ${from} ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`,
-    ).all(...params, limit === 0 ? -1 : limit, offset) as { json: string }[];
-    return { count, datasets: rows.map((r) => JSON.parse(r.json) as Dataset) };
+    // Rank and sort row ids only: sorting rows with their JSON would move megabytes.
+    const rowids = this.#prepare(
+      `SELECT d.rowid AS rid FROM ${from} ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`,
+    )
+      .pluck()
+      .all(...params, limit === 0 ? -1 : limit, offset) as number[];
+    const json = this.#prepare("SELECT json FROM dataset_docs WHERE rowid = ?").pluck();
+    return { count, datasets: rowids.map((rid) => JSON.parse(json.get(rid) as string) as Dataset) };
   }
 
   /** Closes the database; the store cannot be used afterwards. */
