@@ -117,6 +117,10 @@ describe("CachedInterrogator on the sample catalog", () => {
       expect(third.fetched).toBeLessThanOrEqual(emu.catalog.circles.length + 1);
       expect(parseCkanTime(local.getDataset(target.id)!.metadata_modified)).toBe(Date.parse(when));
       expect(third.total).toBe(truth("alice").length);
+      // concurrent calls share one run; full: true fetches everything again
+      const [a, b] = [local.update({ full: true }), local.update()];
+      expect(await a).toBe(await b);
+      expect((await a).fetched).toBeGreaterThanOrEqual(truth("alice").length);
     } finally {
       local.close();
     }

@@ -173,6 +173,17 @@ describe("LocalStore", () => {
     expect(store.countDatasets()).toBe(1);
   });
 
+  it("refuses a file that is not an index with a typed error and leaves it alone", async () => {
+    const path = join(dir, "not-a-db.sqlite");
+    const { writeFile, readFile } = await import("node:fs/promises");
+    await writeFile(path, "these are my notes, not a database ".repeat(200));
+    const Database = await loadSqlite();
+    expect(() => LocalStore.open(Database, path, { server: "http://x", user: null })).toThrow(
+      LocalIndexError,
+    );
+    expect(await readFile(path, "utf8")).toMatch(/^these are my notes/);
+  });
+
   it("rejects bad options with typed errors", () => {
     expect(() => store.search({ limit: -1 })).toThrow(/limit/);
     expect(() => store.search({ sort: "score; DROP TABLE x" as never })).toThrow(/sort/);
