@@ -106,6 +106,24 @@ describe("remote files over HTTP range requests", () => {
     await ds.close();
   }, 120_000);
 
+  it("keeps the caller's event loop running while a slow remote read is in progress", async () => {
+    const ds = await openDataset(bigUrl);
+    const id = emu.faults.add({ route: "object", latencyMs: 300 });
+    let ticks = 0;
+    const timer = setInterval(() => {
+      ticks++;
+    }, 10);
+    try {
+      expect((await ds.get("area_um")).length).toBe(N);
+    } finally {
+      clearInterval(timer);
+      emu.faults.remove(id);
+    }
+    // The read waited >= 300 ms for the server; a blocked main thread would not have ticked.
+    expect(ticks).toBeGreaterThanOrEqual(3);
+    await ds.close();
+  }, 120_000);
+
   it("notices a changed remote file (ETag) instead of mixing two files", async () => {
     const ds = await openDataset(bigUrl);
     const res = emu.catalog.datasets
