@@ -2,11 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { CKANAPI } from "@dcor/api";
-import { type DownloadJob, DownloadManager } from "@dcor/download";
+import { addDataset, addResource, type DownloadJob, DownloadManager } from "@dcor/download";
 import { describeError, errorCode } from "../lib/errors.js";
 import { formatBytes, formatDate, formatDuration, progressBar } from "../lib/text.js";
 import type { Client } from "../services/client.js";
-import { addDatasetJobs, addResourceJobs } from "../services/dcor-download.js";
 import type { DatasetInfo, ResourceInfo } from "../services/types.js";
 import type { CliArgs } from "./args.js";
 import { EXIT, exitCodeOf } from "./exit.js";
@@ -179,8 +178,8 @@ async function download({ args, client, out, downloadDir }: CommandContext): Pro
     const opts = { directory: downloadDir, condensed: args.condensed };
     const jobs =
       kind === "resource"
-        ? await addResourceJobs(dm, client.api, target, opts)
-        : await addDatasetJobs(dm, client.api, target, opts);
+        ? [await addResource(dm, client.api, target, opts)]
+        : await addDataset(dm, client.api, target, opts);
     if (!args.json) {
       for (const job of jobs)
         out.stderr.write(`queued ${job.url.split("?")[0]} → ${job.destination}\n`);

@@ -1,6 +1,5 @@
 import type { CKANAPI } from "@dcor/api";
-import { type DownloadJob, DownloadManager } from "@dcor/download";
-import { addDatasetJobs, addResourceJobs } from "./dcor-download.js";
+import { addDataset, addResource, type DownloadJob, DownloadManager } from "@dcor/download";
 import type { DownloadState, DownloadsService, DownloadView } from "./types.js";
 
 export interface DownloadsServiceOptions {
@@ -91,21 +90,19 @@ export function createDownloadsService(
     },
     async addResource(resourceId, o = {}) {
       const dm = await need();
-      return (
-        await addResourceJobs(dm, api, resourceId, {
-          directory: opts.directory,
-          condensed: o.condensed,
-        })
-      ).map(viewOf);
+      const job = await addResource(dm, api, resourceId, {
+        directory: opts.directory,
+        condensed: o.condensed,
+      });
+      return [viewOf(job)];
     },
     async addDataset(idOrName, o = {}) {
       const dm = await need();
-      return (
-        await addDatasetJobs(dm, api, idOrName, {
-          directory: opts.directory,
-          condensed: o.condensed,
-        })
-      ).map(viewOf);
+      const jobs = await addDataset(dm, api, idOrName, {
+        directory: opts.directory,
+        condensed: o.condensed,
+      });
+      return jobs.map(viewOf);
     },
     pause: (id) => withJob(id, (dm) => dm.pause(id)),
     resume: (id) => withJob(id, (dm) => dm.resume(id)),

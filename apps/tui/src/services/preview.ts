@@ -1,12 +1,45 @@
 import type { CKANAPI } from "@dcor/api";
-import type { PreviewSession } from "./types.js";
+import { getFeatureLabel, kdeScatter, openDataset } from "@dcor/rtdc";
+import type { PreviewSession, ScatterData } from "./types.js";
 
-// TEMPORARY until @dcor/rtdc's openDataset lands; replaced then.
+/** A feature's axis label with unit from the feature table ("Area [µm²]"); the name if unknown. */
+export function featureLabel(name: string): string {
+  try {
+    return getFeatureLabel(name, { withUnit: true });
+  } catch {
+    return name;
+  }
+}
+
+/**
+ * Open a DCOR resource remotely with `@dcor/rtdc` (only the bytes of the features asked for are
+ * fetched) and serve scatter data with a per-event density for the colours.
+ */
 export async function openPreviewSession(opts: {
   api: CKANAPI;
   resourceId: string;
   signal?: AbortSignal;
 }): Promise<PreviewSession> {
-  void opts;
-  throw new Error("Preview is not available yet (@dcor/rtdc)");
+  const ds = await openDataset(opts.resourceId, { api: opts.api, signal: opts.signal });
+  const sample = ds.config.experiment?.sample;
+  return {
+    resourceId: opts.resourceId,
+    features: [...ds.featuresScalar].sort(),
+    length: ds.length,
+    sample: typeof sample === "string" && sample !== "" ? sample : undefined,
+    label: featureLabel,
+    async scatter(xFeature, yFeature, o = {}): Promise<ScatterData> {
+      const [x, y] = await Promise.all([ds.get(xFeature, o), ds.get(yFeature, o)]);
+      o.signal?.throwIfAborted();
+      let density: Float64Array | undefined;
+      try {
+        // dclab's default for large scatter plots: a 2D histogram density, fast for any size.
+        density = kdeScatter(x, y, { kdeType: "histogram" });
+      } catch {
+        density = undefined; // e.g. all-NaN data: colour by points per cell instead
+      }
+      return { x, y, density };
+    },
+    close: () => ds.close(),
+  };
 }
