@@ -19,13 +19,7 @@ import {
 import { featureExists, isScalarFeature } from "./features.js";
 import { Filter } from "./filter/index.js";
 import { Hdf5File } from "./hdf5/client.js";
-import type {
-  DatasetInfo,
-  FileSource,
-  GroupInfo,
-  TableResult,
-  TypedArrayOut,
-} from "./hdf5/protocol.js";
+import type { DatasetInfo, GroupInfo, TableResult, TypedArrayOut } from "./hdf5/protocol.js";
 import {
   type KdeContourOptions,
   type KdeContourResult,
@@ -464,7 +458,7 @@ export class RtdcDataset {
       info = info.children[sub];
       path = `${path}/${sub}`;
     }
-    if (!info || info.kind !== "dataset")
+    if (info?.kind !== "dataset")
       throw new RtdcFeatureUnavailableError(`'${name}' is not available`, { feature: name });
     return this.readEventRow(path, info, i);
   }
