@@ -7,6 +7,7 @@ import type {
   UserRecord,
 } from "./catalog.js";
 import { nestedMetadata, objectKey, parseCkanDate } from "./catalog.js";
+import { RawJson } from "./http-send.js";
 import { LICENSES } from "./licenses.js";
 import type { Presigner } from "./presign.js";
 import type { Capacity } from "./sample-catalog.js";
@@ -363,7 +364,12 @@ function packageSearch(ctx: ActionContext, data: DataDict): unknown {
   return {
     count: scored.length,
     facets,
-    results: scored.slice(start, start + rows).map(({ ds }) => ctx.catalog.datasetDict(ds)),
+    results: new RawJson(
+      `[${scored
+        .slice(start, start + rows)
+        .map(({ ds }) => ctx.catalog.datasetJson(ds))
+        .join(",")}]`,
+    ),
     sort: sortText,
     search_facets: searchFacets,
   };
@@ -772,7 +778,8 @@ const SUFFIXES = [
 /** Read ("side-effect-free") actions: GET allowed. */
 export const READ_ACTIONS: Record<string, ActionFn> = {
   status_show: statusShow,
-  package_show: (ctx, data) => ctx.catalog.datasetDict(datasetOrThrow(ctx, requireId(data))),
+  package_show: (ctx, data) =>
+    new RawJson(ctx.catalog.datasetJson(datasetOrThrow(ctx, requireId(data)))),
   package_search: packageSearch,
   package_list: packageList,
   resource_show: (ctx, data) => ctx.catalog.resourceDict(resourceOrThrow(ctx, requireId(data))),

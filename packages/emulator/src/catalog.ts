@@ -79,6 +79,8 @@ export interface DatasetRecord {
   resources: ResourceRecord[];
   /** Cached dict and search document; cleared on change. */
   dict?: Record<string, unknown>;
+  /** Cached JSON text of `dict`. */
+  json?: string;
   doc?: import("./solr.js").SolrDocument;
   /** user id → collaborator capacity (CKAN's dataset collaborators). */
   collaborators?: Map<string, { capacity: "member" | "editor"; modified: string }>;
@@ -376,6 +378,12 @@ export class CatalogModel {
     return dict;
   }
 
+  /** The dataset dict as JSON text (cached: responses and copies are built from it). */
+  datasetJson(ds: DatasetRecord): string {
+    ds.json ??= JSON.stringify(this.datasetDict(ds));
+    return ds.json;
+  }
+
   userDict(u: UserRecord, self: boolean): Record<string, unknown> {
     const n = this.datasets.filter((d) => d.creator.id === u.id && d.state === "active").length;
     const dict: Record<string, unknown> = {
@@ -404,6 +412,7 @@ export class CatalogModel {
   /** Marks a dataset changed (dicts are rebuilt on next access). */
   invalidate(ds: DatasetRecord): void {
     ds.dict = undefined;
+    ds.json = undefined;
     ds.doc = undefined;
   }
 

@@ -343,7 +343,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     get datasets() {
       return catalog.datasets.map(
-        (d) => structuredClone(catalog.datasetDict(d)) as unknown as DatasetDict,
+        (d) => JSON.parse(catalog.datasetJson(d)) as unknown as DatasetDict,
       );
     },
     visibleDatasets(userName) {
@@ -352,14 +352,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         throw new EmulatorError("EMULATOR_NOT_FOUND", `no user ${userName}`);
       return catalog.datasets
         .filter((d) => d.state === "active" && catalog.canRead(d, user))
-        .map((d) => structuredClone(catalog.datasetDict(d)) as unknown as DatasetDict);
+        .map((d) => JSON.parse(catalog.datasetJson(d)) as unknown as DatasetDict);
     },
     resource(id) {
       const res = catalog.resources.get(id);
       if (!res) return undefined;
       return {
         resource: catalog.resourceDict(res) as CkanDict,
-        dataset: structuredClone(catalog.datasetDict(res.dataset)) as unknown as DatasetDict,
+        dataset: JSON.parse(catalog.datasetJson(res.dataset)) as unknown as DatasetDict,
         filePath: res.file.path,
         condensedPath: res.condensed.path,
       };

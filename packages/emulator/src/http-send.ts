@@ -29,6 +29,25 @@ export function bodyLength(body: Outgoing["body"]): number {
   return body.length;
 }
 
+/** JSON text that is spliced into a response as is (cached dataset dicts). */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
+/** `JSON.stringify` that splices `RawJson` values in without re-serialising them. */
+export function serializeJson(value: unknown): string {
+  const raws: string[] = [];
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (v instanceof RawJson) {
+      raws.push(v.text);
+      return `\u0000raw${raws.length - 1}\u0000`;
+    }
+    return v;
+  });
+  if (!raws.length) return text;
+  return text.replace(/"\\u0000raw(\d+)\\u0000"/g, (_m, i: string) => raws[Number(i)] as string);
+}
+
 export function jsonResponse(
   status: number,
   value: unknown,
@@ -37,7 +56,7 @@ export function jsonResponse(
   return {
     status,
     headers: { "Content-Type": "application/json;charset=utf-8", ...extra },
-    body: Buffer.from(JSON.stringify(value)),
+    body: Buffer.from(serializeJson(value)),
   };
 }
 
