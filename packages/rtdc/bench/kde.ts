@@ -2,7 +2,7 @@
  * KDE benchmark: histogram KDE of area_um vs deform on 1,000,000 events and gauss KDE on 20,000
  * events, each next to a baseline measured in the same run — numpy/scipy (the algorithms dclab
  * uses: numpy.histogram2d + RectBivariateSpline, scipy.stats.gaussian_kde) when `/usr/bin/python3`
- * has them, else a naive JS double loop. Data: example.rtdc's area_um/deform from
+ * has them (or KDE_BENCH_BASELINE=js), else straightforward JS implementations. Data: example.rtdc's area_um/deform from
  * shared/data/rtdc/reference_example_full.json tiled to the needed size (synthetic if absent).
  *
  * Run: `tsx --conditions=@dcor/source bench/kde.ts` (in packages/rtdc).
@@ -12,8 +12,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { binNumDoane } from "../src/kde/binning.js";
+import { binCentres, histogram2d } from "../src/kde/histogram.js";
 import { kdeScatter, kdeScatterAsync } from "../src/kde/index.js";
 import { defaultThreads } from "../src/kde/parallel.js";
+import { NotAKnotSpline } from "../src/kde/spline.js";
 
 const HIST_N = 1_000_000;
 const GAUSS_N = 20_000;
@@ -115,6 +118,7 @@ interface PyResult {
 }
 
 function runPython(x: Float32Array, y: Float32Array): PyResult | string {
+  if (process.env.KDE_BENCH_BASELINE === "js") return "KDE_BENCH_BASELINE=js";
   const probe = spawnSync("/usr/bin/python3", ["-c", "import numpy, scipy"], { encoding: "utf8" });
   if (probe.error || probe.status !== 0) return "python3 with numpy/scipy not available";
   const work = mkdtempSync(path.join(tmpdir(), "rtdc-kde-bench-"));
@@ -136,6 +140,28 @@ function runPython(x: Float32Array, y: Float32Array): PyResult | string {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * A straightforward histogram KDE (fallback baseline): the same histogram, then for every event
+ * the 1-D splines along y of every row are evaluated and a spline along x is built through them.
+ */
+function naiveHistogram(x: Float32Array, y: Float32Array): Float64Array {
+  const bx = Math.max(5, binNumDoane(x, { float32: true }));
+  const by = Math.max(5, binNumDoane(y, { float32: true }));
+  const h = histogram2d(x, y, bx, by);
+  const cx = binCentres(h.xedges);
+  const cy = binCentres(h.yedges);
+  const rows: NotAKnotSpline[] = [];
+  for (let i = 0; i < bx; i++)
+    rows.push(new NotAKnotSpline(cy, h.density.subarray(i * by, (i + 1) * by)));
+  const out = new Float64Array(x.length);
+  const col = new Float64Array(bx);
+  for (let k = 0; k < x.length; k++) {
+    for (let i = 0; i < bx; i++) col[i] = rows[i]!.evaluate(y[k]!);
+    out[k] = Math.max(0, new NotAKnotSpline(cx, col).evaluate(x[k]!));
+  }
+  return out;
 }
 
 /** The naive O(N²) Gaussian KDE (fallback baseline). */
@@ -205,7 +231,11 @@ async function main(): Promise<void> {
   if (typeof py === "string") {
     console.log(`baseline: naive JS (${py})`);
     baseName = "naive JS";
-    baseHist = Number.NaN;
+    const h = await best(1, () => naiveHistogram(hx, hy));
+    baseHist = h.s;
+    console.log(
+      `histogram vs naive JS: max relative difference ${maxRel(hist.value, h.value).toExponential(2)}`,
+    );
     const g = await best(1, () => naiveGauss(gx, gy));
     baseGauss = g.s;
     refGauss = g.value;

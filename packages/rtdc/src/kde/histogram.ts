@@ -83,7 +83,10 @@ export function binCentres(edges: Float64Array): Float64Array {
 
 /** Options of the histogram KDE. */
 export interface HistogramKdeOptions extends BinningOptions {
-  /** Bins per axis; default max(5, Doane's bin number) per axis. */
+  /**
+   * Bins per axis (each ≥ 4).
+   * @default max(5, Doane's bin number) per axis
+   */
   bins?: [number, number];
 }
 

@@ -13,7 +13,10 @@ import { type KernelTaskData, kernels } from "./kernels.js";
 
 /** Options of the multivariate KDE (pass them as `kdeKwargs`). */
 export interface MultivariateKdeOptions extends BinningOptions {
-  /** Bandwidths [bx, by]; default half of Doane's bin width per axis. */
+  /**
+   * Bandwidths [bx, by].
+   * @default half of Doane's bin width per axis
+   */
   bw?: [number, number];
   /**
    * Evaluate every kernel term in float32 arithmetic as numpy does for float32 features
