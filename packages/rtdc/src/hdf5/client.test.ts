@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RtdcFilterUnavailableError, RtdcFormatError } from "../errors.js";
+import { RtdcFilterUnavailableError, RtdcFormatError, RtdcTimeoutError } from "../errors.js";
 import { Hdf5File, Hdf5Worker, workerStats, writeHdf5 } from "./client.js";
 
 let dir: string;
@@ -121,6 +121,41 @@ describe("HDF5 worker", () => {
       });
       expect(Array.from((await f.read("events/deform")).data)).toEqual([3, 4]);
       expect((await workerStats(worker)).openFiles).toBe(1);
+      await f.close();
+    } finally {
+      await worker.terminate();
+    }
+  });
+
+  it("restarts the worker after a timed-out call; open files re-open transparently", async () => {
+    const path = join(dir, "big.h5");
+    const n = 1_000_000;
+    const values = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+    await writeHdf5(path, {
+      attrs: {},
+      groups: ["events"],
+      datasets: [
+        {
+          path: "events/x",
+          kind: "numeric",
+          data: values,
+          shape: [n],
+          chunks: [131072],
+          filter: { id: 1, opts: [9] },
+        },
+      ],
+    });
+    const worker = new Hdf5Worker();
+    try {
+      const f = await Hdf5File.open({ kind: "file", path }, { worker });
+      const gen = worker.generation;
+      // Handle 1 is f's: decoding 8 MB takes far longer than 1 ms.
+      await expect(
+        worker.call({ op: "read", handle: 1, path: "events/x" }, { timeoutMs: 1 }),
+      ).rejects.toBeInstanceOf(RtdcTimeoutError);
+      const { data } = await f.read("events/x");
+      expect(worker.generation).toBeGreaterThan(gen);
+      expect(data[12345]).toBe(values[12345]);
       await f.close();
     } finally {
       await worker.terminate();

@@ -79,11 +79,14 @@ export class Hdf5Worker {
         }
       };
       w.once("message", onFirst);
+      // Events of a replaced worker must not touch its successor.
       w.on("error", (err) => {
         reject(err);
-        this.crashed(err);
+        if (this.worker === w) this.crashed(err);
       });
-      w.on("exit", () => this.crashed(new Error("HDF5 worker exited")));
+      w.on("exit", () => {
+        if (this.worker === w) this.crashed(new Error("HDF5 worker exited"));
+      });
     });
     this.ready.catch(() => {
       if (this.worker === w) {
@@ -97,6 +100,11 @@ export class Hdf5Worker {
   private crashed(err: Error): void {
     this.worker = undefined;
     this.ready = undefined;
+    this.generation++;
+    this.failPending(err);
+  }
+
+  private failPending(err: Error): void {
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new RtdcClosedError(`HDF5 worker stopped: ${err.message}`));
@@ -129,6 +137,10 @@ export class Hdf5Worker {
     const w = this.worker;
     this.worker = undefined;
     this.ready = undefined;
+    // Handles of the old worker are stale from now on.
+    this.generation++;
+    // Calls still pending belong to the old worker: they fail (files re-open on their next use).
+    this.failPending(new Error("restarted"));
     if (w) await w.terminate();
   }
 
