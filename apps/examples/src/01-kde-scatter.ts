@@ -28,6 +28,8 @@ export interface KdeScatterOptions {
   xlim?: [number, number];
   /** Fixed y-axis range, e.g. `[0.01, 0.12]`. @default the data range */
   ylim?: [number, number];
+  /** Most points to draw; dense regions of bigger measurements are thinned. @default 25000 */
+  maxPoints?: number;
   /** Folder for the plot. @default "output" */
   out?: string;
   signal?: AbortSignal;
@@ -38,8 +40,10 @@ export interface KdeScatterResult {
   resource: { id: string; name: string; datasetId: string };
   /** All RT-DC resources of the circle, in the order `index` refers to. */
   resources: { id: string; name: string }[];
-  /** The plotted points: x, y and the density colouring each event. */
+  /** Every event: x, y and the density that colours it. */
   points: { x: Float64Array; y: Float64Array; density: Float64Array };
+  /** How many of them were drawn (all, unless more than `maxPoints`). */
+  plotted: number;
   /** `experiment:sample` of the measurement. */
   title: string;
   plot: SavedPlot;
@@ -80,12 +84,14 @@ export async function main(options: KdeScatterOptions): Promise<KdeScatterResult
       title,
       ...(options.xlim ? { xDomain: options.xlim } : {}),
       ...(options.ylim ? { yDomain: options.ylim } : {}),
+      ...(options.maxPoints !== undefined ? { maxPoints: options.maxPoints } : {}),
     });
     const plot = await savePlot(spec, join(out, "kde-scatter"));
     return {
       resource: { id: resource.id, name: resource.name, datasetId: String(resource.package_id) },
       resources: resources.map((r) => ({ id: r.id, name: r.name })),
       points: { x, y, density },
+      plotted: spec.data.values.length,
       title,
       plot,
     };
@@ -104,6 +110,7 @@ if (isMain(import.meta.url)) {
         yax: { type: "string", description: "y-axis feature (default deform)" },
         xlim: { type: "string", description: "x range MIN,MAX (default: data range)" },
         ylim: { type: "string", description: "y range MIN,MAX (default: data range)" },
+        "max-points": { type: "string", description: "most points to draw (default 25000)" },
       },
       synopsis: "usage: tsx src/01-kde-scatter.ts [--circle NAME] [--index N] [options]",
     });
@@ -122,11 +129,14 @@ if (isMain(import.meta.url)) {
         yax: args.extra.yax as string | undefined,
         ...(xlim ? { xlim } : {}),
         ...(ylim ? { ylim } : {}),
+        maxPoints: parseIndex(args.extra["max-points"], "--max-points", 25_000),
       });
       result.resources.forEach((r, i) => {
         console.log(`${i === index ? "*" : " "} ${String(i).padStart(3)}  ${r.name}  ${r.id}`);
       });
-      console.log(`"${result.title}": ${result.points.x.length} events`);
+      const { plotted, points } = result;
+      const drawn = plotted < points.x.length ? ` (${plotted} drawn, dense regions thinned)` : "";
+      console.log(`"${result.title}": ${points.x.length} events${drawn}`);
       console.log(`wrote ${result.plot.pngPath} and ${result.plot.svgPath}`);
     } finally {
       await close();

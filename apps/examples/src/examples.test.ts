@@ -96,6 +96,7 @@ async function checkKdeScatter(api: CKANAPI, circle: string, resourceName: strin
   const finite = result.points.x.filter(
     (x, i) => Number.isFinite(x) && Number.isFinite(result.points.y[i]!),
   ).length;
+  expect(result.plotted).toBe(finite);
   expect(countSvgMarks(svg, "symbol")).toBe(finite);
   for (const text of ["Area [µm²]", "Deformation", "kernel density estimate [a.u]", result.title]) {
     expect(svg).toContain(text);

@@ -15,4 +15,7 @@ export {
   densityScatterSpec,
   KDE_COLORBAR_TITLE,
   type ScatterPoint,
+  type ThinnedScatter,
+  type ThinScatterOptions,
+  thinScatter,
 } from "./scatter.js";

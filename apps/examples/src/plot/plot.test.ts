@@ -11,6 +11,7 @@ import {
   pngSize,
   renderPlot,
   savePlot,
+  thinScatter,
 } from "./index.js";
 
 /** Deterministic pseudo-random normal numbers (Box-Muller on a small LCG). */
@@ -115,6 +116,50 @@ describe("densityScatterSpec + savePlot", () => {
     await expect(savePlot(spec, join(`${blocker}.png`, "x"))).rejects.toMatchObject({
       code: "PLOT_WRITE",
     });
+  });
+});
+
+describe("thinScatter (maxPoints)", () => {
+  const n = 20_000;
+  const x = normals(n, 50, 5, 3);
+  const y = normals(n, 0.02, 0.002, 4);
+  // A few isolated events far from the bulk: they must survive thinning.
+  for (let k = 0; k < 8; k++) {
+    x[k] = 100 + k * 5;
+    y[k] = 0.05 + k * 0.001;
+  }
+  x[8] = Number.NaN; // cannot be drawn
+  const density = Float64Array.from(
+    x,
+    (xi, i) => Math.exp(-(((xi - 50) / 5) ** 2)) + (y[i]! > 0.02 ? 0.01 : 0),
+  );
+
+  it("keeps every drawable event below the limit and thins dense regions above it", () => {
+    const all = thinScatter({ x, y, density, maxPoints: n, cellsX: 320, cellsY: 240 }).indices;
+    expect(all).toHaveLength(n - 1);
+    expect(all.includes(8)).toBe(false);
+
+    const kept = thinScatter({ x, y, density, maxPoints: 3000, cellsX: 320, cellsY: 240 }).indices;
+    expect(kept.length).toBeLessThanOrEqual(3000);
+    expect(kept.length).toBeGreaterThan(1000);
+    for (let k = 0; k < 8; k++) expect(kept.includes(k), `outlier ${k}`).toBe(true);
+    expect([...kept]).toEqual([...kept].sort((a, b) => a - b));
+    expect(new Set(kept).size).toBe(kept.length);
+  });
+
+  it("draws exactly the kept events", async () => {
+    const spec = densityScatterSpec({
+      x,
+      y,
+      density,
+      xLabel: "a",
+      yLabel: "b",
+      title: "thinned",
+      maxPoints: 2000,
+    });
+    expect(spec.data.values.length).toBeLessThanOrEqual(2000);
+    const plot = await renderPlot(spec);
+    expect(countSvgMarks(plot.svg, "symbol")).toBe(spec.data.values.length);
   });
 });
 
