@@ -6,8 +6,8 @@ export default defineConfig({
   resolve: { conditions: ["@dcor/source"] },
   ssr: { resolve: { conditions: ["@dcor/source"] } },
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
     reporters: ["default", ["json", { outputFile: ".turbo/test-results.json" }]],
   },
 });
