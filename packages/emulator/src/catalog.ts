@@ -99,6 +99,32 @@ const DC_SECTIONS = new Set([
   "setup",
 ]);
 
+/** `dc:<section>:<key>` entries of a file's metadata, computed once per file. */
+const dcCache = new WeakMap<RtdcInfo, [string, AttrValue][]>();
+function dcEntries(info: RtdcInfo): [string, AttrValue][] {
+  let entries = dcCache.get(info);
+  if (!entries) {
+    entries = [];
+    for (const [key, value] of Object.entries(info.attrs).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    )) {
+      const section = key.split(":", 1)[0] ?? "";
+      if (!DC_SECTIONS.has(section) || Array.isArray(value)) continue;
+      // feature-derived online_filter keys ("area_um min", "... soft limit") are not config keys
+      if (section === "online_filter" && /( min| max|soft limit|polygon points)$/.test(key))
+        continue;
+      entries.push([`dc:${key}`, value]);
+    }
+    dcCache.set(info, entries);
+  }
+  return entries;
+}
+
+/** Whether a file has fluorescence data (its resource format is then RT-FDC). */
+export function isFluorescence(info: RtdcInfo): boolean {
+  return Object.keys(info.attrs).some((k) => k.startsWith("fluorescence:"));
+}
+
 function uuidFor(seed: number, kind: string, name: string): string {
   return new Rng(hashString(`${seed}:${kind}:${name}`) ^ Math.imul(seed, 0x9e3779b1)).uuid();
 }
@@ -290,7 +316,7 @@ export class CatalogModel {
 
   resourceDict(res: ResourceRecord): Record<string, unknown> {
     const ds = res.dataset;
-    const fluorescence = Object.keys(res.info.attrs).some((k) => k.startsWith("fluorescence:"));
+    const fluorescence = isFluorescence(res.info);
     const dict: Record<string, unknown> = {
       cache_last_updated: null,
       cache_url: null,
@@ -316,16 +342,7 @@ export class CatalogModel {
       s3_available: true,
       s3_url: this.s3Url(res),
     };
-    for (const [key, value] of Object.entries(res.info.attrs).sort(([a], [b]) =>
-      a < b ? -1 : a > b ? 1 : 0,
-    )) {
-      const section = key.split(":", 1)[0] ?? "";
-      if (!DC_SECTIONS.has(section) || Array.isArray(value)) continue;
-      // feature-derived online_filter keys ("area_um min", "... soft limit") are not config keys
-      if (section === "online_filter" && /( min| max|soft limit|polygon points)$/.test(key))
-        continue;
-      dict[`dc:${key}`] = value;
-    }
+    for (const [key, value] of dcEntries(res.info)) dict[key] = value;
     return dict;
   }
 
