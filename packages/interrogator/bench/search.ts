@@ -2,18 +2,21 @@
  * Benchmark of @dcor/interrogator against a 10,000-dataset emulator, in one run:
  * 1. listing every dataset with `iterateDatasets` (concurrent pages) vs a sequential DCOR-Aid-style
  *    `package_search` loop (rows=1000, start += 1000), with a per-request latency fault on the
- *    emulator like a real server over the network (30 ms), and with a larger one (300 ms) that
- *    stands for the server-side work a real multi-worker CKAN does for several requests at once;
+ *    emulator like a real server over the network (30 ms), against one emulator and against
+ *    several identical emulators behind a round-robin proxy (a server with several workers);
  * 2. local-index search latency (median, p99) vs a DCOR-Aid-style `LIKE %q%` scan of the same
  *    SQLite data.
- * The emulator runs in a child process, so its single-threaded work does not share the client's
- * thread (it still handles one request at a time, which a real server does not).
+ * Each emulator runs in a child process, so its single-threaded work does not share the client's
+ * thread; one emulator handles one request at a time, which a real server does not.
  *
- * Run: `pnpm --filter @dcor/interrogator bench` (env BENCH_LATENCIES_MS="30,300", BENCH_DATASETS).
+ * Run: `pnpm --filter @dcor/interrogator bench` (env BENCH_LATENCIES_MS="30,300",
+ * BENCH_WORKERS=2, BENCH_DATASETS=10000).
  */
 
 import { fork } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,9 +25,10 @@ import Database from "better-sqlite3";
 import { APIInterrogator } from "../src/index.js";
 import { CachedInterrogator } from "../src/local/index.js";
 
-const LATENCIES_MS = (process.env.BENCH_LATENCIES_MS ?? "30,300").split(",").map(Number);
+const LATENCIES_MS = (process.env.BENCH_LATENCIES_MS ?? "30").split(",").map(Number);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 const SYNTHETIC = Number(process.env.BENCH_DATASETS ?? 10_000);
-const ROUNDS = 3;
+const ROUNDS = 5;
 const QUERIES = 2000;
 
 const median = (xs: number[]) => quantile(xs, 0.5);
@@ -90,27 +94,66 @@ async function startEmulatorProcess(user: { name: string; token: string }) {
   };
 }
 
+/**
+ * A round-robin HTTP proxy in front of several emulator processes with the same catalog (same
+ * seed): one origin served by several workers, as CKAN is served by several uWSGI workers.
+ */
+async function startProxy(targets: string[]): Promise<{ url: string; close: () => Promise<void> }> {
+  let next = 0;
+  const server = createServer((req, res) => {
+    const target = new URL(targets[next++ % targets.length]!);
+    const upstream = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: req.url,
+        method: req.method,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 async function main(): Promise<void> {
   const user = { name: "bench-admin", token: "bench-sysadmin-token-000000" };
-  const emu = await startEmulatorProcess(user);
+  const emus = await Promise.all(
+    Array.from({ length: Math.max(1, WORKERS) }, () => startEmulatorProcess(user)),
+  );
+  const emu = emus[0]!;
+  const proxy = await startProxy(emus.map((e) => e.url));
   const dir = await mkdtemp(join(tmpdir(), "dcor-bench-"));
   try {
-    const api = new CKANAPI({
-      server: emu.url,
-      apiKey: user.token,
-      retry: false,
-      timeout: 120_000,
-    });
+    const client = (server: string) =>
+      new CKANAPI({ server, apiKey: user.token, retry: false, timeout: 120_000 });
+    const api = client(emu.url);
     const expected = emu.visible;
+    if (emus.some((e) => e.visible !== expected)) throw new Error("emulator catalogs differ");
     console.log(
-      `emulator (child process): ${SYNTHETIC} synthetic + sample datasets, ${expected} visible to a sysadmin`,
+      `emulator: ${SYNTHETIC} synthetic + sample datasets, ${expected} visible to a sysadmin; ` +
+        `each emulator is one single-threaded child process`,
     );
-    // Warm the emulator once so neither contender pays for its first-request work.
+    // Warm every emulator once so neither contender pays for first-request work.
     let t = performance.now();
-    await dcoraidStyleListing(api);
-    console.log(`warm-up listing without latency: ${fmt(performance.now() - t)}`);
-    // The emulator is single-threaded: it answers one request after the other. Its time per
-    // 1000-row page (no latency fault) bounds any client here; a real CKAN has several workers.
+    for (const e of emus) await dcoraidStyleListing(client(e.url));
+    console.log(`warm-up listing without latency: ${fmt((performance.now() - t) / emus.length)}`);
+    // One emulator answers one request after the other; its time per 1000-row page bounds any
+    // client talking to it alone.
     const pageTimes: number[] = [];
     for (let i = 0; i < 5; i++) {
       t = performance.now();
@@ -125,39 +168,59 @@ async function main(): Promise<void> {
     const pageMs = median(pageTimes);
     const pages = Math.ceil(expected / 1000);
     console.log(
-      `one 1000-row page without latency: ${fmt(pageMs)} (median of 5), so ${pages} pages take at ` +
-        `least ~${fmt(pages * pageMs)} here whatever the client does`,
+      `one 1000-row page without latency: ${fmt(pageMs)} (median of 5): ${pages} pages from one ` +
+        `emulator take at least ~${fmt(pages * pageMs)} whatever the client does`,
     );
 
-    const air = new APIInterrogator(api); // concurrency 4, pages of 1000
-    for (const latency of LATENCIES_MS) {
-      await emu.setLatency(latency);
+    const scenarios = [
+      ...LATENCIES_MS.map((latency) => ({ latency, servers: 1 })),
+      ...(emus.length > 1
+        ? LATENCIES_MS.map((latency) => ({ latency, servers: emus.length }))
+        : []),
+    ];
+    for (const { latency, servers } of scenarios) {
+      for (const e of emus) await e.setLatency(latency);
+      const target = servers === 1 ? api : client(proxy.url);
+      const air = new APIInterrogator(target); // concurrency 4, pages of 1000
       const seqTimes: number[] = [];
       const iterTimes: number[] = [];
+      const runSequential = async () => {
+        const t0 = performance.now();
+        const n = await dcoraidStyleListing(target);
+        seqTimes.push(performance.now() - t0);
+        return n;
+      };
+      const runIterate = async () => {
+        const t0 = performance.now();
+        let n = 0;
+        for await (const _ of air.iterateDatasets()) n++;
+        iterTimes.push(performance.now() - t0);
+        return n;
+      };
       for (let round = 0; round < ROUNDS; round++) {
-        t = performance.now();
-        const nSeq = await dcoraidStyleListing(api);
-        seqTimes.push(performance.now() - t);
-        t = performance.now();
-        let nIter = 0;
-        for await (const _ of air.iterateDatasets()) nIter++;
-        iterTimes.push(performance.now() - t);
-        if (nSeq !== expected || nIter !== expected) {
-          throw new Error(
-            `listing mismatch: sequential ${nSeq}, iterate ${nIter}, truth ${expected}`,
-          );
+        // alternate who goes first, so drift in machine load hits both alike
+        for (const run of round % 2 === 0
+          ? [runSequential, runIterate]
+          : [runIterate, runSequential]) {
+          const n = await run();
+          if (n !== expected) throw new Error(`listing gave ${n} datasets, truth ${expected}`);
         }
       }
       const seq = median(seqTimes);
       const iter = median(iterTimes);
+      const model =
+        servers === 1
+          ? "1 emulator"
+          : `${servers} emulators behind a round-robin proxy (like CKAN workers)`;
       console.log(
-        `\nlist all ${expected} datasets, emulator latency fault ${latency} ms per API request (median of ${ROUNDS}):`,
+        `\nlist all ${expected} datasets: ${model}, latency fault ${latency} ms per API request ` +
+          `(median of ${ROUNDS}):`,
       );
       console.log(`  DCOR-Aid-style sequential loop : ${fmt(seq)}`);
       console.log(`  iterateDatasets (concurrency 4): ${fmt(iter)}`);
       console.log(`  ratio sequential / iterate     : ${(seq / iter).toFixed(2)}x faster`);
     }
-    await emu.setLatency(0);
+    for (const e of emus) await e.setLatency(0);
 
     // Local index
     t = performance.now();
@@ -229,7 +292,8 @@ async function main(): Promise<void> {
     );
     console.log(`  ratio LIKE / FTS5 (median): ${(likeMedian / ftsMedian).toFixed(1)}x faster`);
   } finally {
-    await emu.close();
+    await proxy.close();
+    await Promise.all(emus.map((e) => e.close()));
     await rm(dir, { recursive: true, force: true });
   }
 }
