@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, SAMPLE_USERS, startEmulator } from "./index.js";
+import { type Emulator, EmulatorError, SAMPLE_USERS, startEmulator } from "./index.js";
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -48,5 +48,60 @@ describe("startEmulator", () => {
     expect(r.status).toBe(206);
     const bytes = new Uint8Array(await r.arrayBuffer());
     expect(Array.from(bytes)).toEqual([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+  });
+});
+
+describe("options and errors", () => {
+  it("rejects invalid options with EmulatorError codes", async () => {
+    await expect(startEmulator({ synthetic: -1 })).rejects.toMatchObject({
+      code: "EMULATOR_BAD_OPTIONS",
+    });
+    await expect(startEmulator({ presignedLifetime: 0 })).rejects.toMatchObject({
+      code: "EMULATOR_BAD_OPTIONS",
+    });
+    await expect(startEmulator({ users: [{ name: "", token: "x" }] })).rejects.toMatchObject({
+      code: "EMULATOR_BAD_OPTIONS",
+    });
+    await expect(startEmulator({ faults: [{ errorRate: 3 }] })).rejects.toThrow(/errorRate/);
+  });
+
+  it("touchDataset validates its arguments and sets an explicit date", async () => {
+    expect(() => emu.touchDataset("nope")).toThrow(EmulatorError);
+    expect(() => emu.touchDataset("bob-jurkat-cells", "not a date")).toThrow(EmulatorError);
+    emu.touchDataset("bob-jurkat-cells", "2030-01-02T03:04:05Z");
+    const { body } = await api("package_show", "id=bob-jurkat-cells");
+    expect(body.result.metadata_modified).toBe("2030-01-02T03:04:05.000000");
+    expect(
+      emu.catalog.visibleDatasets(null).find((d) => d.name === "bob-jurkat-cells")
+        ?.metadata_modified,
+    ).toBe("2030-01-02T03:04:05.000000");
+    expect(() => emu.catalog.visibleDatasets("mallory")).toThrow(EmulatorError);
+  });
+
+  it("gives extra users their tokens and sysadmins everything", async () => {
+    const e2 = await startEmulator({
+      sample: true,
+      users: [
+        { name: "root", token: "root-secret", sysadmin: true },
+        { name: "alice", token: "alice-new", fullname: "A. L." },
+      ],
+    });
+    try {
+      expect(e2.users.find((u) => u.name === "alice")?.token).toBe("alice-new");
+      const r = await fetch(`${e2.apiUrl}package_search?q=*:*&rows=1000&include_private=true`, {
+        headers: { Authorization: "root-secret" },
+      });
+      const body = (await r.json()) as any;
+      expect(body.result.count).toBe(
+        e2.catalog.datasets.filter((d) => d.state === "active").length,
+      );
+      const old = await fetch(`${e2.apiUrl}user_show`, {
+        headers: { Authorization: SAMPLE_USERS[0]?.token as string },
+      });
+      expect(old.status).toBe(403);
+      await old.arrayBuffer();
+    } finally {
+      await e2.close();
+    }
   });
 });
