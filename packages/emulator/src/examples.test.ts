@@ -112,7 +112,9 @@ describe.skipIf(!ready)("payloads match shared/data/api-examples", () => {
     const basins = (await q("basins")).result;
     const exB = example("dcserv_basins_public.synth.json").result;
     expect(basins).toHaveLength(2);
-    basins.forEach((b: Json, i: number) => expectSameShape(b, exB[i], `basin ${i}`));
+    basins.forEach((b: Json, i: number) => {
+      expectSameShape(b, exB[i], `basin ${i}`);
+    });
   });
 
   it("private basins, users, circles and collections", async () => {
@@ -120,7 +122,9 @@ describe.skipIf(!ready)("payloads match shared/data/api-examples", () => {
     const basins = (await call("dcserv", { id: priv.resources[0].id, query: "basins" }, alice)).body
       .result;
     const exB = example("dcserv_basins_private.synth.json").result;
-    basins.forEach((b: Json, i: number) => expectSameShape(b, exB[i], `private basin ${i}`));
+    basins.forEach((b: Json, i: number) => {
+      expectSameShape(b, exB[i], `private basin ${i}`);
+    });
     expectSameShape(
       (await call("user_show", {}, alice)).body.result,
       example("user_show.self.synth.json").result,
