@@ -63,6 +63,9 @@ describe("options and errors", () => {
       code: "EMULATOR_BAD_OPTIONS",
     });
     await expect(startEmulator({ faults: [{ errorRate: 3 }] })).rejects.toThrow(/errorRate/);
+    await expect(startEmulator({ dataDir: "/nonexistent/folder" })).rejects.toMatchObject({
+      code: "EMULATOR_BAD_OPTIONS",
+    });
   });
 
   it("touchDataset validates its arguments and sets an explicit date", async () => {

@@ -270,6 +270,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       );
     }
   }
+  if (options.dataDir !== undefined) {
+    const st = await fs.stat(options.dataDir).catch(() => undefined);
+    if (!st?.isDirectory())
+      throw new EmulatorError(
+        "EMULATOR_BAD_OPTIONS",
+        `dataDir is not a folder: ${options.dataDir}`,
+      );
+  }
   const cacheRoot = options.cacheDir ?? defaultCacheRoot();
   const faults = new FaultSet(seed, options.faults ?? []);
   const catalog = new CatalogModel(seed);
