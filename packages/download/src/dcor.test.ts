@@ -99,6 +99,40 @@ async function checkAll(jobs: DownloadJob[]) {
 }
 
 /**
+ * Watches the destinations while jobs run: whenever a file is there, it must already be the
+ * right one (the destination is never a half-written or unverified file).
+ */
+function watchDestinations(jobs: DownloadJob[]) {
+  const wrong: string[] = [];
+  let checks = 0;
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      for (const job of jobs) {
+        if (!existsSync(job.destination)) continue;
+        const bytes = await readFile(job.destination).catch(() => undefined);
+        if (!bytes) continue;
+        checks++;
+        const rid = (job.meta as { dcor: { resourceId: string } }).dcor.resourceId;
+        const truth = emu.catalog.resource(rid) as unknown as { resource: Res };
+        if (sha(bytes) !== truth.resource.sha256) wrong.push(job.destination);
+      }
+    } finally {
+      busy = false;
+    }
+  }, 3);
+  return {
+    stop: () => clearInterval(timer),
+    wrong,
+    get checks() {
+      return checks;
+    },
+  };
+}
+
+/**
  * The emulator merges all matching rules into one request, so faults meant to hit one request
  * after another are added one at a time: the next once the previous one was used up.
  */
@@ -221,9 +255,12 @@ describe("DCOR layer against @dcor/emulator", () => {
     emu.faults.add({ route: "object", bytesPerSecond: 1_500_000 });
     const seq = faultSequence(rules);
     const jobs = await addDataset(dm, api, publicDataset().name, { directory: dir });
+    const watch = watchDestinations(jobs);
     const retries: string[] = [];
     dm.on("retry", (_j, r) => retries.push(r.reason.code));
     await Promise.all(jobs.map((j) => j.done));
+    watch.stop();
+    expect(watch.wrong).toEqual([]);
     await checkAll(jobs);
     seq.stop();
     expect(seq.applied).toBe(rules.length);

@@ -65,6 +65,7 @@ class RestartNeeded extends SinkError {
 const BATCH_BYTES = 1024 * 1024;
 /** Batches queued for writing before the body stream is paused (bounds memory per transfer). */
 const MAX_QUEUED_BATCHES = 4;
+const MAX_BATCH_AGE_MS = 250;
 
 /**
  * Collects body chunks into ~1 MiB writes, queued strictly in order (one write at a time on the
@@ -80,9 +81,20 @@ class BatchWriter {
 
   constructor(private readonly fh: FileHandle) {}
 
+  private ageTimer: NodeJS.Timeout | undefined;
+
   /** Buffer a chunk; returns a promise only when the caller has to wait for the disk. */
   push(chunk: Buffer): Promise<void> | undefined {
     if (this.failed) return Promise.reject(this.failed);
+    if (this.batchLen === 0 && !this.ageTimer) {
+      // On a slow link a batch fills slowly: write it after a short while anyway, so that a
+      // crash loses at most that much data, not a whole batch.
+      this.ageTimer = setTimeout(() => {
+        this.ageTimer = undefined;
+        this.enqueue();
+      }, MAX_BATCH_AGE_MS);
+      this.ageTimer.unref();
+    }
     this.batch.push(chunk);
     this.batchLen += chunk.length;
     if (this.batchLen < BATCH_BYTES) return undefined;
@@ -96,6 +108,10 @@ class BatchWriter {
   }
 
   private enqueue(): void {
+    if (this.ageTimer) {
+      clearTimeout(this.ageTimer);
+      this.ageTimer = undefined;
+    }
     if (this.batchLen === 0) return;
     const bufs = this.batch;
     this.batch = [];
