@@ -416,3 +416,43 @@ describe.skipIf(!sharedDir)("every example on the real measurements of shared/da
     });
   });
 });
+
+describe("every example runs as a script with --demo", () => {
+  const run = (script: string, args: string[]) =>
+    promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "--conditions=@dcor/source", script, "--demo", ...args],
+      { cwd: join(import.meta.dirname, ".."), timeout: 150_000 },
+    );
+
+  it("01 writes kde-scatter.png", async () => {
+    const dir = join(out, "cli-01");
+    const { stdout } = await run("src/01-kde-scatter.ts", ["--out", dir, "--index", "1"]);
+    expect(stdout).toMatch(/^\*\s+1 /m);
+    await expectPlotFiles({
+      pngPath: join(dir, "kde-scatter.png"),
+      svgPath: join(dir, "kde-scatter.svg"),
+    });
+  }, 180_000);
+
+  it("03 downloads the default dataset", async () => {
+    const dir = join(out, "cli-03");
+    const { stdout } = await run("src/03-download-dataset.ts", ["--out", dir]);
+    expect(stdout).toMatch(/100\.0 %/);
+    expect(stdout.match(/verified by sha256/g)).toHaveLength(4);
+    expect(await readdir(join(dir, "downloads", "figshare-7771184-v2"))).toHaveLength(4);
+  }, 180_000);
+
+  it("04 exports a subset and reads it back", async () => {
+    const dir = join(out, "cli-04");
+    const { stdout } = await run("src/04-search-and-export.ts", ["--out", dir, "--min", "0"]);
+    const written = /wrote (.+\.rtdc): (\d+) events/.exec(stdout);
+    expect(written, stdout).not.toBeNull();
+    const subset = await openDataset(written![1]!);
+    try {
+      expect(subset.length).toBe(Number(written![2]));
+    } finally {
+      await subset.close();
+    }
+  }, 180_000);
+});
