@@ -7,6 +7,7 @@ import path from "node:path";
 import type { CachedRtdc, StoredFile } from "./file-cache.js";
 import type { AttrValue, RtdcInfo } from "./hdf5.js";
 import { licenseById } from "./licenses.js";
+import { canEditDataset, canReadDataset } from "./permissions.js";
 import { hashString, Rng } from "./rng.js";
 import type { Capacity, DatasetSpec, EmulatorUserSpec, GroupSpec } from "./sample-catalog.js";
 
@@ -263,24 +264,14 @@ export class CatalogModel {
     return user ? group.members.get(user.id) : undefined;
   }
 
-  /** Whether `user` (undefined = anonymous) may read `ds` (DCOR's permission labels). */
+  /** Whether `user` (undefined = anonymous) may read `ds` (see `permissions.ts`). */
   canRead(ds: DatasetRecord, user: UserRecord | undefined): boolean {
-    if (ds.state === "deleted") return !!user?.sysadmin;
-    if (user?.sysadmin) return true;
-    if (ds.state === "draft") return this.canEdit(ds, user);
-    if (!ds.private) return true;
-    if (!user) return false;
-    if (ds.org.members.has(user.id) || ds.creator.id === user.id || ds.collaborators?.has(user.id))
-      return true;
-    return ds.groups.some((g) => g.members.has(user.id));
+    return canReadDataset(ds, user);
   }
 
-  /** Editors and admins of the circle, and the creator, may edit. */
+  /** Whether `user` may edit `ds` (see `permissions.ts`). */
   canEdit(ds: DatasetRecord, user: UserRecord | undefined): boolean {
-    if (!user) return false;
-    if (user.sysadmin || ds.creator.id === user.id) return true;
-    const cap = ds.org.members.get(user.id);
-    return cap === "admin" || cap === "editor";
+    return canEditDataset(ds, user);
   }
 
   // ---- dicts ----
