@@ -1,6 +1,8 @@
+import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { ensureSampleFiles } from "./file-cache.js";
 import { readRtdcInfo } from "./hdf5.js";
@@ -89,4 +91,30 @@ describe("generated file cache", () => {
     const a = await readRtdcInfo(files.get("t-a")?.file.path as string);
     expect(a.eventCount).toBe(300);
   });
+
+  it("is shared safely by concurrent processes", async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "emu-cache-test-"));
+    dirs.push(root);
+    const module = fileURLToPath(new URL("./file-cache.ts", import.meta.url));
+    const script = `import { ensureSampleFiles } from ${JSON.stringify(module)};
+const m = await ensureSampleFiles(${JSON.stringify(specs)}, 11, ${JSON.stringify(root)});
+console.log(m.get("t-a").file.sha256 + " " + m.get("t-b").condensed.sha256);`;
+    const run = () =>
+      new Promise<string>((resolve, reject) => {
+        execFile(
+          process.execPath,
+          ["--import", "tsx", "--input-type=module", "-e", script],
+          { timeout: 240_000 },
+          (err, stdout) => (err ? reject(err) : resolve(stdout.trim())),
+        );
+      });
+    const outputs = await Promise.all([run(), run(), run()]);
+    expect(new Set(outputs).size).toBe(1);
+    const entries = await fs.readdir(root);
+    expect(entries.filter((e) => e.startsWith("sample-"))).toHaveLength(1);
+    expect(entries.filter((e) => e.startsWith(".tmp-") || e.endsWith(".lock"))).toEqual([]);
+    const [sha] = (outputs[0] as string).split(" ");
+    const files = await ensureSampleFiles(specs, 11, root);
+    expect(files.get("t-a")?.file.sha256).toBe(sha);
+  }, 300_000);
 });
