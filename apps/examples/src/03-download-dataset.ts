@@ -109,6 +109,7 @@ if (isMain(import.meta.url)) {
     try {
       const tty = process.stdout.isTTY;
       let lastLine = 0;
+      const started = Date.now();
       const result = await main({
         api,
         dataset: args.extra.dataset as string | undefined,
@@ -121,7 +122,10 @@ if (isMain(import.meta.url)) {
           if (!done && now - lastLine < (tty ? 100 : 2000)) return;
           lastLine = now;
           const percent = total > 0 ? ((100 * bytes) / total).toFixed(1).padStart(5) : "  ?  ";
-          const line = `${percent} %  ${formatBytes(bytes)} / ${formatBytes(total)}  ${formatBytes(rate)}/s  (${files} files)`;
+          const speed = done
+            ? `done in ${((now - started) / 1000).toFixed(1)} s`
+            : `${formatBytes(rate)}/s`;
+          const line = `${percent} %  ${formatBytes(bytes)} / ${formatBytes(total)}  ${speed}  (${files} files)`;
           process.stdout.write(tty ? `\r${line.padEnd(70)}` : `${line}\n`);
         },
       });

@@ -6,7 +6,7 @@
  *   tsx --conditions=@dcor/source src/04-search-and-export.ts [--query blood] [--circles a,b]
  *       [--index 0] [--feature area_um] [--min X] [--max Y] [--demo]
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { CKANAPI } from "@dcor/api";
 import { APIInterrogator, listDCResources } from "@dcor/interrogator";
@@ -74,7 +74,14 @@ export async function main(options: SearchAndExportOptions): Promise<SearchAndEx
     ds.filter.setBox(feature, box.min, box.max);
     await ds.applyFilter();
     await mkdir(out, { recursive: true });
-    await ds.export(path, { filtered: true, features: ds.featuresScalar });
+    // Export next to the target, then rename: a second run replaces the old file in one step.
+    const tmp = `${path}.${process.pid}.part`;
+    try {
+      await ds.export(tmp, { filtered: true, features: ds.featuresScalar });
+      await rename(tmp, path);
+    } finally {
+      await rm(tmp, { force: true });
+    }
   } finally {
     await ds.close();
   }

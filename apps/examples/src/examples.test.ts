@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { CKANAPI } from "@dcor/api";
 import { type Emulator, startEmulator } from "@dcor/emulator";
@@ -338,6 +338,18 @@ describe("04-search-and-export", () => {
       out: join(out, "export2"),
     });
     expect(result.box).toEqual({ feature: "deform", min: 0.005, max: 0.02 });
+    // A second run with another box replaces the file.
+    const again = await checkExport(api, {
+      query: "HL60",
+      index: 1,
+      feature: "deform",
+      min: 0.01,
+      max: 0.02,
+      out: join(out, "export2"),
+    });
+    expect(again.exported.path).toBe(result.exported.path);
+    expect(again.exported.events).toBeLessThan(result.exported.events);
+    expect(await readdir(join(out, "export2"))).toEqual([basename(result.exported.path)]);
     await expect(
       searchAndExport({ api, query: "HL60", index: 10_000, out: join(out, "export3") }),
     ).rejects.toMatchObject({ code: "EXAMPLE_USAGE" });
