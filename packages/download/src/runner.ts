@@ -66,6 +66,8 @@ const BATCH_BYTES = 1024 * 1024;
 /** Batches queued for writing before the body stream is paused (bounds memory per transfer). */
 const MAX_QUEUED_BATCHES = 4;
 const MAX_BATCH_AGE_MS = 250;
+/** With `fsync`, flush to disk in the background every this many bytes. */
+const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
 
 /**
  * Collects body chunks into ~1 MiB writes, queued strictly in order (one write at a time on the
@@ -79,7 +81,31 @@ class BatchWriter {
   private failed: unknown;
   private waiter: (() => void) | undefined;
 
-  constructor(private readonly fh: FileHandle) {}
+  /** Bytes written since the last background fdatasync was started. */
+  private unsynced = 0;
+  private syncing: Promise<void> | undefined;
+
+  /**
+   * @param syncEveryBytes start a background fdatasync after this many written bytes (0 = never),
+   *   so that the final fsync before the rename has little left to flush.
+   */
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly syncEveryBytes = 0,
+  ) {}
+
+  private maybeSync(bytes: number): void {
+    if (!this.syncEveryBytes) return;
+    this.unsynced += bytes;
+    if (this.unsynced < this.syncEveryBytes || this.syncing) return;
+    this.unsynced = 0;
+    this.syncing = this.fh
+      .datasync()
+      .catch(() => {})
+      .finally(() => {
+        this.syncing = undefined;
+      });
+  }
 
   private ageTimer: NodeJS.Timeout | undefined;
 
@@ -137,6 +163,7 @@ class BatchWriter {
     try {
       while (rest.length > 0) {
         const { bytesWritten } = await this.fh.writev(rest);
+        this.maybeSync(bytesWritten);
         let n = bytesWritten;
         let i = 0;
         while (i < rest.length && n >= rest[i]!.length) n -= rest[i++]!.length;
@@ -152,6 +179,7 @@ class BatchWriter {
   async drain(): Promise<void> {
     this.enqueue();
     await this.tail;
+    await this.syncing;
     if (this.failed) throw this.failed;
   }
 }
@@ -171,6 +199,7 @@ class PartSink extends Writable {
     private readonly file: string,
     private readonly truncateFirst: boolean,
     private readonly onChunk: (chunk: Buffer, sink: PartSink) => Promise<void> | undefined,
+    private readonly syncEveryBytes: number,
   ) {
     super({ highWaterMark: 256 * 1024 });
     this.whenClosed = new Promise((r) => {
@@ -183,7 +212,7 @@ class PartSink extends Writable {
       .then(async (fh) => {
         this.fh = fh;
         if (this.truncateFirst) await fh.truncate(0);
-        this.writer = new BatchWriter(fh);
+        this.writer = new BatchWriter(fh, this.syncEveryBytes);
       })
       .then(
         () => cb(),
@@ -617,7 +646,7 @@ async function transfer(
             env.persist(job);
           }
           if (job.size === undefined && total !== undefined) job.size = total;
-          sink = new PartSink(part, truncateFirst, onChunk);
+          sink = new PartSink(part, truncateFirst, onChunk, o.fsync ? SYNC_EVERY_BYTES : 0);
           return sink;
         },
       );
