@@ -178,6 +178,55 @@ describe("CachedInterrogator on the sample catalog", () => {
     local.close();
   });
 
+  it("gives a circle that is new to an existing index a pass of its own", async () => {
+    const api = apiFor(emu, "alice");
+    const hidden = emu.catalog.circles[0]!.name;
+    let hide = true;
+    // a client that does not list one circle on the first update (as if it were created later)
+    const filtered = {
+      server: api.server,
+      hasApiKey: api.hasApiKey,
+      getUserDict: (o?: object) => api.getUserDict(o),
+      get: async <T>(
+        action: string,
+        params?: Record<string, string | number | boolean>,
+        o?: object,
+      ) => {
+        const result = await api.get<T>(action, params, o);
+        if (hide && action === "organization_list" && Array.isArray(result)) {
+          return result.filter((c: { name: string }) => c.name !== hidden) as T;
+        }
+        return result;
+      },
+    };
+    const local = await CachedInterrogator.open({
+      api: filtered,
+      userName: "alice",
+      path: join(dir, "new-circle", "index.sqlite"),
+      overlapMs: 0,
+    });
+    try {
+      await local.update();
+      expect(local.getCircles().map((c) => c.name)).not.toContain(hidden);
+      hide = false;
+      emu.stats.reset();
+      await local.update();
+      const searches = emu.stats
+        .snapshot()
+        .log.filter((l) => l.path.includes("package_search"))
+        .map((l) => new URL(l.path, emu.url).searchParams.get("fq") ?? "");
+      expect(searches.some((fq) => fq.includes(`organization:${hidden}`))).toBe(true);
+      const circle = local.getCircles().find((c) => c.name === hidden)!;
+      expect(local.circleState(circle.id)!.complete).toBe(true);
+      expect(ids(local.search({ circles: [hidden], limit: 0 }).datasets)).toEqual(
+        ids(truth("alice").filter(inCircle([hidden]))),
+      );
+      expect(local.size).toBe(truth("alice").length);
+    } finally {
+      local.close();
+    }
+  });
+
   it("reopens an index offline with a given user name", async () => {
     const local = await open("eve", { sub: "offline" });
     await local.update();

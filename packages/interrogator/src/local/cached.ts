@@ -211,27 +211,68 @@ export class CachedInterrogator {
     report(undefined, 0);
 
     let circlesDone = 0;
-    const pass = async (circle: Organization, full: boolean, seen?: Set<string>) => {
+    const sinceOf = (circle: Organization): number | undefined => {
       const state = store.circleState(circle.id);
-      let since: number | undefined;
-      if (!full && state?.syncedUntil) {
-        since = Date.parse(state.syncedUntil);
-        // An unfinished pass resumes exactly; a finished one looks back a little.
-        if (state.complete) since -= this.#overlapMs;
-      }
-      if (full || !state?.syncedUntil) {
-        store.setCircleState(circle.id, { complete: false, syncedUntil: null });
-      }
-      await this.#fetchCircle(circle, since, signal, seen, (n) => {
-        fetched += n;
-        report(circle.name, circlesDone);
+      if (!state?.syncedUntil) return undefined;
+      // An unfinished pass resumes exactly; a finished one looks back a little.
+      return Date.parse(state.syncedUntil) - (state.complete ? this.#overlapMs : 0);
+    };
+    const markComplete = (list: readonly Organization[]) => {
+      const now = new Date().toISOString();
+      store.transaction(() => {
+        for (const c of list) store.setCircleState(c.id, { complete: true, lastComplete: now });
       });
-      store.setCircleState(circle.id, { complete: true, lastComplete: new Date().toISOString() });
+    };
+    /** One circle on its own, from its timestamp (`full`: from the start). */
+    const circlePass = async (circle: Organization, full: boolean, seen?: Set<string>) => {
+      if (full) store.setCircleState(circle.id, { complete: false, syncedUntil: null });
+      await this.#fetchPass(
+        circle,
+        [circle],
+        full ? undefined : sinceOf(circle),
+        signal,
+        seen,
+        (n) => {
+          fetched += n;
+          report(circle.name, circlesDone);
+        },
+      );
+      markComplete([circle]);
     };
 
-    // 1. what changed, per circle, a few circles at a time
-    await eachConcurrently(circles, this.#concurrency, signal, async (circle) => {
-      await pass(circle, options.full ?? false);
+    if (options.full) {
+      store.transaction(() => {
+        for (const c of circles) store.setCircleState(c.id, { complete: false, syncedUntil: null });
+      });
+    }
+    const known = circles.filter((c) => store.circleState(c.id)?.syncedUntil);
+    const unknown = circles.filter((c) => !store.circleState(c.id)?.syncedUntil);
+
+    // 1. What changed. The circles that have a timestamp share one pass over everything modified
+    //    since the oldest of them (one request per 1000 changes, not one per circle); every stored
+    //    page moves each of their timestamps on. A new index is one such pass from the start.
+    //    Circles new to an existing index get a pass of their own.
+    const shared = known.length > 0 ? known : unknown;
+    const rest = known.length > 0 ? unknown : [];
+    if (shared.length > 0) {
+      let since: number | undefined;
+      if (known.length > 0) {
+        since = Math.min(...known.map((c) => sinceOf(c) ?? Number.POSITIVE_INFINITY));
+      } else {
+        store.transaction(() => {
+          for (const c of shared) store.setCircleState(c.id, { complete: false });
+        });
+      }
+      await this.#fetchPass(undefined, shared, since, signal, undefined, (n) => {
+        fetched += n;
+        report(undefined, circlesDone);
+      });
+      markComplete(shared);
+      circlesDone += shared.length;
+      report(undefined, circlesDone);
+    }
+    await eachConcurrently(rest, this.#concurrency, signal, async (circle) => {
+      await circlePass(circle, false);
       circlesDone++;
       report(circle.name, circlesDone);
     });
@@ -244,7 +285,7 @@ export class CachedInterrogator {
     );
     await eachConcurrently(differing, this.#concurrency, signal, async (circle) => {
       const seen = new Set<string>();
-      await pass(circle, true, seen);
+      await circlePass(circle, true, seen);
       const stale = store.datasetIdsOfCircle(circle.name).filter((id) => !seen.has(id));
       removed += store.deleteDatasets(stale);
       report(circle.name, circlesDone);
@@ -254,11 +295,14 @@ export class CachedInterrogator {
   }
 
   /**
-   * Fetches the datasets of a circle modified at or after `since` (all if undefined), oldest
-   * change first, storing each page in one transaction with the circle's new timestamp.
+   * Fetches the datasets modified at or after `since` (all if undefined) of one circle (or of all
+   * circles), oldest change first. Each page is stored in one transaction that also moves the
+   * timestamp of every circle in `covered` to the newest change seen: everything modified
+   * between `since` and then has been stored.
    */
-  async #fetchCircle(
-    circle: Organization,
+  async #fetchPass(
+    circle: Organization | undefined,
+    covered: readonly Organization[],
     since: number | undefined,
     signal: AbortSignal | undefined,
     seen: Set<string> | undefined,
@@ -272,7 +316,7 @@ export class CachedInterrogator {
     for (;;) {
       signal?.throwIfAborted();
       const page = await air.searchPage({
-        circles: [circle.name],
+        circles: circle ? [circle.name] : undefined,
         since: watermark,
         sort: "metadata_modified asc",
         start: skip,
@@ -291,15 +335,19 @@ export class CachedInterrogator {
       store.transaction(() => {
         store.upsertDatasets(results);
         if (newest !== undefined) {
-          store.setCircleState(circle.id, { syncedUntil: new Date(newest).toISOString() });
+          store.advanceCircles(
+            covered.map((c) => c.id),
+            new Date(newest).toISOString(),
+          );
         }
       });
       onPage(results.length);
       if (skip + results.length >= page.count) break;
-      // The next page starts at the newest time seen (inclusive, so ties come again and are
-      // simply replaced); only a page made entirely of ties needs an offset to move on.
-      if (newest === watermark) skip += results.length;
-      else skip = 0;
+      // The next page starts at the newest time seen (the range is inclusive); the datasets of
+      // this page with exactly that time come first again (Solr breaks ties by index order), so
+      // they are skipped. A dataset changed meanwhile moves to the end and comes again later.
+      const ties = results.filter((ds) => parseCkanTime(ds.metadata_modified) === newest).length;
+      skip = newest === watermark ? skip + results.length : ties;
       watermark = newest;
     }
   }

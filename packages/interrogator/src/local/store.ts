@@ -422,6 +422,15 @@ export class LocalStore {
     }
   }
 
+  /** Moves the timestamps of these circles forward to `syncedUntil` (never backward). */
+  advanceCircles(ids: readonly string[], syncedUntil: string): void {
+    // ISO timestamps from toISOString() order like the times they denote.
+    this.#prepare(
+      `UPDATE circles SET synced_until = ?
+       WHERE id IN (SELECT value FROM json_each(?)) AND (synced_until IS NULL OR synced_until < ?)`,
+    ).run(syncedUntil, JSON.stringify(ids), syncedUntil);
+  }
+
   /** A stored dataset by id or name. */
   getDataset(idOrName: string): Dataset | undefined {
     const row = this.#prepare(
