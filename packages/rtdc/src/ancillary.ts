@@ -1,6 +1,14 @@
 // Ancillary features: computed from other features and the configuration when not stored,
 // with numpy's precision rules (float32 inputs give float32 results).
 import type { RtdcConfig } from "./config.js";
+import {
+  type ContourXY,
+  inertRatioCvx,
+  inertRatioPrnc,
+  inertRatioRaw,
+  tilt,
+  volume,
+} from "./contour-features.js";
 
 /** A whole scalar feature: the stored numeric type, or Float64Array. */
 export type FeatureArray =
@@ -17,6 +25,22 @@ export interface AncillaryContext {
   config: RtdcConfig;
   length: number;
   get(name: string): Promise<FeatureArray>;
+  /** Every event's contour. */
+  contours(): Promise<ContourXY[]>;
+}
+
+function perContour(name: string, fn: (c: ContourXY) => number, f32 = false): AncillaryFeature {
+  return {
+    name,
+    reqFeatures: ["contour"],
+    reqConfig: [],
+    async compute(ctx) {
+      const list = await ctx.contours();
+      const out = f32 ? new Float32Array(list.length) : new Float64Array(list.length);
+      for (let i = 0; i < list.length; i++) out[i] = fn(list[i] as ContourXY);
+      return out;
+    },
+  };
 }
 
 export interface AncillaryFeature {
@@ -109,6 +133,28 @@ export const ANCILLARY_FEATURES: readonly AncillaryFeature[] = [
       const fr = Number(ctx.config.imaging["frame rate"]);
       const out = new Float64Array(frame.length);
       for (let i = 0; i < frame.length; i++) out[i] = (frame[i] as number) / fr;
+      return out;
+    },
+  },
+  perContour("inert_ratio_cvx", inertRatioCvx),
+  perContour("inert_ratio_raw", inertRatioRaw),
+  perContour("inert_ratio_prnc", inertRatioPrnc, true),
+  perContour("tilt", tilt),
+  {
+    name: "volume",
+    reqFeatures: ["contour", "pos_x", "pos_y"],
+    reqConfig: [["imaging", "pixel size"]],
+    async compute(ctx) {
+      const [list, px, py] = await Promise.all([
+        ctx.contours(),
+        ctx.get("pos_x"),
+        ctx.get("pos_y"),
+      ]);
+      const pix = Number(ctx.config.imaging["pixel size"]);
+      const out = new Float64Array(px.length).fill(Number.NaN);
+      for (let i = 0; i < Math.min(list.length, px.length); i++) {
+        out[i] = volume(list[i] as ContourXY, px[i] as number, py[i] as number, pix);
+      }
       return out;
     },
   },

@@ -347,6 +347,7 @@ export class RtdcDataset {
         config: this.config,
         length: this.length,
         get: (n) => this.get(n, signal ? { signal } : {}),
+        contours: () => this.contours(),
       });
     }
     throw new RtdcFeatureUnavailableError(
@@ -497,6 +498,40 @@ export class RtdcDataset {
       y[k] = data[2 * k + 1] as number;
     }
     return { x, y };
+  }
+
+  /**
+   * Contours of events `start … start+count-1` (default: all), read in batches of 5,000 per
+   * worker call.
+   */
+  async contours(range: { start?: number; count?: number } = {}): Promise<RtdcContour[]> {
+    this.assertOpen();
+    const start = Math.max(0, range.start ?? 0);
+    const count = Math.max(0, Math.min(range.count ?? this.length - start, this.length - start));
+    const src = await this.nonScalarSource("contour");
+    if (src.kind === "basin") {
+      if (src.b.def.mapping === "same") return src.ds.contours({ start, count });
+      const out: RtdcContour[] = [];
+      for (let i = start; i < start + count; i++) out.push(await this.contour(i));
+      return out;
+    }
+    const out: RtdcContour[] = [];
+    for (let s = start; s < start + count; s += 5000) {
+      const n = Math.min(5000, start + count - s);
+      const { data, offsets } = await (this.file as Hdf5File).contours(src.path, s, n);
+      for (let k = 0; k < n; k++) {
+        const a = offsets[k] as number;
+        const b = offsets[k + 1] as number;
+        const x = new Int32Array(b - a);
+        const y = new Int32Array(b - a);
+        for (let p = a; p < b; p++) {
+          x[p - a] = data[2 * p] as number;
+          y[p - a] = data[2 * p + 1] as number;
+        }
+        out.push({ x, y });
+      }
+    }
+    return out;
   }
 
   /** Names of the stored fluorescence traces (e.g. `fl1_raw`). */

@@ -10,6 +10,7 @@ import {
   type SerializedError,
 } from "../errors.js";
 import type {
+  ContoursResult,
   FileSource,
   FileTree,
   GroupInfo,
@@ -306,6 +307,10 @@ export class Hdf5File {
 
   strings(path: string, signal?: AbortSignal): Promise<string[]> {
     return this.run((handle) => ({ op: "strings", handle, path }), signal);
+  }
+
+  contours(path: string, start: number, count: number): Promise<ContoursResult> {
+    return this.run((handle) => ({ op: "contours", handle, path, start, count }));
   }
 
   table(path: string, signal?: AbortSignal): Promise<TableResult> {

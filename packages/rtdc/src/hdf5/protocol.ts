@@ -103,6 +103,7 @@ export type Request =
   | { op: "open"; source: FileSource; describe?: boolean }
   | { op: "read"; handle: number; path: string; start?: number; count?: number }
   | { op: "strings"; handle: number; path: string }
+  | { op: "contours"; handle: number; path: string; start: number; count: number }
   | { op: "table"; handle: number; path: string }
   | { op: "describeGroup"; handle: number; path: string }
   | { op: "close"; handle: number }
@@ -118,6 +119,14 @@ export interface OpenResult {
 export interface ReadResult {
   data: TypedArrayOut;
   shape: number[];
+}
+
+/** Contours `start…start+count-1` of a contour group: xy pairs concatenated. */
+export interface ContoursResult {
+  /** x0, y0, x1, y1, … of all contours. */
+  data: Float64Array;
+  /** Contour k spans points offsets[k] … offsets[k+1]-1. */
+  offsets: Int32Array;
 }
 
 export interface TableResult {

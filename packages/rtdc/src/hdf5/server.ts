@@ -15,6 +15,7 @@ import {
 } from "../errors.js";
 import type {
   AttrValue,
+  ContoursResult,
   DatasetInfo,
   DtypeClass,
   FileSource,
@@ -168,6 +169,8 @@ export class Hdf5Server {
           ArrayBuffer.isView(result.data)
         ) {
           transfer.push((result.data as TypedArrayOut).buffer as ArrayBuffer);
+          const offsets = (result as { offsets?: unknown }).offsets;
+          if (offsets instanceof Int32Array) transfer.push(offsets.buffer as ArrayBuffer);
         }
         res = { id: msg.id, ok: true, result };
       } catch (err) {
@@ -233,6 +236,8 @@ export class Hdf5Server {
         return this.strings(req.handle, req.path);
       case "table":
         return this.table(req.handle, req.path);
+      case "contours":
+        return this.contours(req.handle, req.path, req.start, req.count);
       case "describeGroup":
         return this.describeGroupAt(req.handle, req.path);
       case "close":
@@ -493,6 +498,27 @@ export class Hdf5Server {
       else raw = s === 0 && e === n ? ds.value : ds.slice([[s, e]]);
     }
     return { data: toTransferable(raw), shape: outShape };
+  }
+
+  private contours(handle: number, path: string, start: number, count: number): ContoursResult {
+    const parts: ArrayLike<number>[] = [];
+    const offsets = new Int32Array(count + 1);
+    let total = 0;
+    for (let k = 0; k < count; k++) {
+      const { data, shape } = this.read(handle, `${path}/${start + k}`);
+      if (shape.length !== 2 || shape[1] !== 2)
+        throw new RtdcFormatError(`contour ${start + k} has shape [${shape}]`);
+      parts.push(data);
+      total += shape[0] as number;
+      offsets[k + 1] = total;
+    }
+    const out = new Float64Array(2 * total);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return { data: out, offsets };
   }
 
   private stringsOf(ds: H5Dataset, path: string): string[] {
