@@ -1,5 +1,6 @@
 /**
- * Startup benchmark: time from launching `dcor` (bin/dcor.js → tsx → Ink) to its first frame and to
+ * Startup benchmark: time from launching `dcor` (bin/dcor.js → tsx → Ink, in a pseudo-terminal
+ * made by util-linux `script`) to its first frame and to
  * the first search results, against the emulator. Baselines measured in the same run: a bare
  * `node -e` start, and a `node -e` process doing one plain package_search fetch.
  *
@@ -77,9 +78,11 @@ try {
       ...(await timeMarkers(process.execPath, ["-e", "console.log('READY')"], ["READY"], env)),
     );
     fetchOnly.push(...(await timeMarkers(process.execPath, ["-e", fetchScript], ["RESULTS"], env)));
+    // Ink draws frames only on a terminal: run dcor in a pseudo-terminal via util-linux `script`.
+    const command = `stty cols 100 rows 30; exec ${process.execPath} ${bin} --server ${emu.url}`;
     const [frame, results] = await timeMarkers(
-      process.execPath,
-      [bin, "--server", emu.url],
+      "script",
+      ["-qfec", command, "/dev/null"],
       ["Find Data", firstTitle],
       env,
     );

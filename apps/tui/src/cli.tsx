@@ -6,11 +6,9 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseCli, USAGE } from "./cli/args.js";
-import { COMMAND_HANDLERS } from "./cli/commands.js";
 import { startDemo } from "./cli/demo.js";
 import { EXIT, exitCodeOf } from "./cli/exit.js";
 import type { Output } from "./cli/output.js";
-import { startTui } from "./cli/tui.js";
 import {
   defaultDownloadDir,
   PRODUCTION_SERVER,
@@ -62,6 +60,8 @@ export async function main(opts: MainOptions): Promise<number> {
     }
     downloadDir ??= settings?.downloadDir ?? defaultDownloadDir(env);
     if (!args.command) {
+      // Each mode loads only what it needs (Ink for the UI, the download manager for commands).
+      const { startTui } = await import("./cli/tui.js");
       await startTui({ settings, store, downloadDir, stateDir: queueDir, demo: args.demo });
       return EXIT.ok;
     }
@@ -69,6 +69,7 @@ export async function main(opts: MainOptions): Promise<number> {
     const effective = settings ?? { scenario: "anonymous" as const, server: PRODUCTION_SERVER };
     const client = new Client({ settings: effective, downloadDir, stateDir: queueDir });
     try {
+      const { COMMAND_HANDLERS } = await import("./cli/commands.js");
       return await COMMAND_HANDLERS[args.command]({ args, client, out, downloadDir });
     } finally {
       await client.close();
@@ -83,9 +84,12 @@ export async function main(opts: MainOptions): Promise<number> {
   }
 }
 
+/** Exit once stdout is flushed: idle keep-alive sockets must not hold the process open. */
+export function exitWhenFlushed(code: number): void {
+  process.stdout.write("", () => process.exit(code));
+}
+
 const isEntry = process.argv[1] && /cli\.(tsx|js)$/.test(process.argv[1]);
 if (isEntry) {
-  // Exit explicitly once output is flushed: idle keep-alive sockets must not hold the process.
-  const exit = (code: number) => process.stdout.write("", () => process.exit(code));
-  main({ argv: process.argv.slice(2) }).then(exit, () => exit(EXIT.failure));
+  main({ argv: process.argv.slice(2) }).then(exitWhenFlushed, () => exitWhenFlushed(EXIT.failure));
 }

@@ -1,5 +1,5 @@
 import type { CKANAPI } from "@dcor/api";
-import { addDataset, addResource, type DownloadJob, DownloadManager } from "@dcor/download";
+import type { DownloadJob, DownloadManager } from "@dcor/download";
 import type { DownloadState, DownloadsService, DownloadView } from "./types.js";
 
 export interface DownloadsServiceOptions {
@@ -53,22 +53,28 @@ export function createDownloadsService(
     for (const l of listeners) l();
   };
   let restoreError: unknown;
-  const ready: Promise<DownloadManager | undefined> = DownloadManager.restore({
-    stateDir: opts.stateDir,
-    concurrency: opts.concurrency ?? 3,
-    headersFor: (url: URL) => api.authHeadersFor(url),
-  }).then(
-    (dm) => {
-      for (const event of ["added", "state", "progress", "done"] as const) dm.on(event, emit);
-      manager = dm;
-      emit();
-      return dm;
-    },
-    (err: unknown) => {
-      restoreError = err;
-      return undefined;
-    },
-  );
+  // Loaded after the first frame: the queue is restored in the background.
+  const lib = import("@dcor/download");
+  const ready: Promise<DownloadManager | undefined> = lib
+    .then((dl) =>
+      dl.DownloadManager.restore({
+        stateDir: opts.stateDir,
+        concurrency: opts.concurrency ?? 3,
+        headersFor: (url: URL) => api.authHeadersFor(url),
+      }),
+    )
+    .then(
+      (dm) => {
+        for (const event of ["added", "state", "progress", "done"] as const) dm.on(event, emit);
+        manager = dm;
+        emit();
+        return dm;
+      },
+      (err: unknown) => {
+        restoreError = err;
+        return undefined;
+      },
+    );
   let manager: DownloadManager | undefined;
   const need = async (): Promise<DownloadManager> => {
     const dm = await ready;
@@ -90,6 +96,7 @@ export function createDownloadsService(
     },
     async addResource(resourceId, o = {}) {
       const dm = await need();
+      const { addResource } = await lib;
       const job = await addResource(dm, api, resourceId, {
         directory: opts.directory,
         condensed: o.condensed,
@@ -98,6 +105,7 @@ export function createDownloadsService(
     },
     async addDataset(idOrName, o = {}) {
       const dm = await need();
+      const { addDataset } = await lib;
       const jobs = await addDataset(dm, api, idOrName, {
         directory: opts.directory,
         condensed: o.condensed,

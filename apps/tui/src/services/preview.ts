@@ -1,11 +1,18 @@
 import type { CKANAPI } from "@dcor/api";
-import { getFeatureLabel, kdeScatter, openDataset } from "@dcor/rtdc";
+import type * as Rtdc from "@dcor/rtdc";
 import type { PreviewSession, ScatterData } from "./types.js";
 
+// @dcor/rtdc (with its HDF5 WebAssembly) is loaded on the first preview, not at startup.
+let rtdc: Promise<typeof Rtdc> | undefined;
+function loadRtdc(): Promise<typeof Rtdc> {
+  rtdc ??= import("@dcor/rtdc");
+  return rtdc;
+}
+
 /** A feature's axis label with unit from the feature table ("Area [µm²]"); the name if unknown. */
-export function featureLabel(name: string): string {
+export function featureLabel(lib: typeof Rtdc, name: string): string {
   try {
-    return getFeatureLabel(name, { withUnit: true });
+    return lib.getFeatureLabel(name, { withUnit: true });
   } catch {
     return name;
   }
@@ -20,21 +27,22 @@ export async function openPreviewSession(opts: {
   resourceId: string;
   signal?: AbortSignal;
 }): Promise<PreviewSession> {
-  const ds = await openDataset(opts.resourceId, { api: opts.api, signal: opts.signal });
+  const lib = await loadRtdc();
+  const ds = await lib.openDataset(opts.resourceId, { api: opts.api, signal: opts.signal });
   const sample = ds.config.experiment?.sample;
   return {
     resourceId: opts.resourceId,
     features: [...ds.featuresScalar].sort(),
     length: ds.length,
     sample: typeof sample === "string" && sample !== "" ? sample : undefined,
-    label: featureLabel,
+    label: (name) => featureLabel(lib, name),
     async scatter(xFeature, yFeature, o = {}): Promise<ScatterData> {
       const [x, y] = await Promise.all([ds.get(xFeature, o), ds.get(yFeature, o)]);
       o.signal?.throwIfAborted();
       let density: Float64Array | undefined;
       try {
         // dclab's default for large scatter plots: a 2D histogram density, fast for any size.
-        density = kdeScatter(x, y, { kdeType: "histogram" });
+        density = lib.kdeScatter(x, y, { kdeType: "histogram" });
       } catch {
         density = undefined; // e.g. all-NaN data: colour by points per cell instead
       }
