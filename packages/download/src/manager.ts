@@ -258,19 +258,37 @@ export class DownloadManager extends EventEmitter<DownloadManagerEvents> {
     this.list.push(job);
     this.byId.set(job.id, job);
     this.rt.set(job.id, { meter: new RateMeter(), lastEmit: 0 });
+    this.reindex(job);
   }
 
-  private takenKeys(except?: DownloadJob): Set<string> {
-    const s = new Set<string>();
-    for (const j of this.list) {
-      if (j === except || j.state === "cancelled") continue;
-      if (j.state === "done") continue;
-      s.add(pathKey(j.destination));
+  /** Destination keys of unfinished jobs (kept up to date in `persist`), so adds stay O(1). */
+  private readonly destKeyOf = new Map<DownloadJob, string>();
+  private readonly destCount = new Map<string, number>();
+
+  private reindex(job: DownloadJob, drop = false): void {
+    const old = this.destKeyOf.get(job);
+    const active = !drop && job.state !== "done" && job.state !== "cancelled";
+    const key = active ? pathKey(job.destination) : undefined;
+    if (old === key) return;
+    if (old !== undefined) {
+      const n = (this.destCount.get(old) ?? 1) - 1;
+      if (n > 0) this.destCount.set(old, n);
+      else this.destCount.delete(old);
+      this.destKeyOf.delete(job);
     }
-    return s;
+    if (key !== undefined) {
+      this.destCount.set(key, (this.destCount.get(key) ?? 0) + 1);
+      this.destKeyOf.set(job, key);
+    }
+  }
+
+  private takenKeys(except?: DownloadJob): { has(key: string): boolean } {
+    const own = except ? this.destKeyOf.get(except) : undefined;
+    return { has: (k) => (this.destCount.get(k) ?? 0) - (k === own ? 1 : 0) > 0 };
   }
 
   private persist(job: DownloadJob): void {
+    this.reindex(job);
     void this.store.save(job.toRecord());
   }
 
@@ -356,8 +374,7 @@ export class DownloadManager extends EventEmitter<DownloadManagerEvents> {
   /** Start queued jobs while fewer than `concurrency` run. */
   private pump(): void {
     if (this.closed) return;
-    let running = 0;
-    for (const j of this.list) if (this.rt.get(j.id)!.controller) running++;
+    let running = this.runningIds.size;
     for (const job of this.list) {
       if (running >= this.options.concurrency) break;
       const rt = this.rt.get(job.id)!;
@@ -368,9 +385,12 @@ export class DownloadManager extends EventEmitter<DownloadManagerEvents> {
     this.checkIdle();
   }
 
+  private readonly runningIds = new Set<string>();
+
   private start(job: DownloadJob, rt: Runtime): void {
     const controller = new AbortController();
     rt.controller = controller;
+    this.runningIds.add(job.id);
     rt.meter.reset();
     const previousRun = rt.running ?? Promise.resolve();
     rt.running = (async () => {
@@ -403,6 +423,7 @@ export class DownloadManager extends EventEmitter<DownloadManagerEvents> {
         }
       } finally {
         rt.controller = undefined;
+        this.runningIds.delete(job.id);
         this.pump();
       }
     })();
@@ -457,6 +478,7 @@ export class DownloadManager extends EventEmitter<DownloadManagerEvents> {
     await this.rt.get(id)?.running?.catch(() => {});
     await this.store.remove(id);
     this.list.splice(this.list.indexOf(job), 1);
+    this.reindex(job, true);
     this.byId.delete(id);
     this.rt.delete(id);
     this.checkIdle();

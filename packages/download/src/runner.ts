@@ -36,7 +36,7 @@ export interface RunnerEnv {
   /** Bytes other active jobs still have to write (for the free-space check). */
   othersRemaining(job: DownloadJob): number;
   /** Destinations taken by other jobs (keys from pathKey). */
-  takenKeys(job: DownloadJob): Set<string>;
+  takenKeys(job: DownloadJob): { has(key: string): boolean };
   setState(job: DownloadJob, state: JobState, extra?: Partial<StateChange>): void;
   persist(job: DownloadJob): void;
   progress(job: DownloadJob, bytes: number, total: number | undefined, force?: boolean): void;

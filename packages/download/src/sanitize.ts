@@ -66,7 +66,7 @@ export function pathKey(p: string): string {
  */
 export function uniquePath(
   p: string,
-  taken: ReadonlySet<string>,
+  taken: { has(key: string): boolean },
   skipExisting: boolean,
   partSuffix = ".part",
 ): string {
