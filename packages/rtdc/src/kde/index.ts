@@ -114,21 +114,24 @@ function isFloat32(x: ArrayLike<number>, y: ArrayLike<number>): boolean {
   return x instanceof Float32Array && y instanceof Float32Array;
 }
 
-/** Keep only the (x, y) pairs where both are finite. */
-function finitePairs(x: Float64Array, y: Float64Array): [Float64Array, Float64Array, Uint8Array] {
-  const good = new Uint8Array(x.length);
+/**
+ * Keep only the (x, y) pairs where both are finite. When all are, the inputs are returned as they
+ * are and the mask is undefined (no copies: this runs on every call, on up to millions of events).
+ */
+function finitePairs(
+  x: Float64Array,
+  y: Float64Array,
+): [Float64Array, Float64Array, Uint8Array | undefined] {
   let count = 0;
-  for (let i = 0; i < x.length; i++) {
-    if (Number.isFinite(x[i]!) && Number.isFinite(y[i]!)) {
-      good[i] = 1;
-      count++;
-    }
-  }
+  for (let i = 0; i < x.length; i++) if (Number.isFinite(x[i]!) && Number.isFinite(y[i]!)) count++;
+  if (count === x.length) return [x, y, undefined];
+  const good = new Uint8Array(x.length);
   const fx = new Float64Array(count);
   const fy = new Float64Array(count);
   let k = 0;
   for (let i = 0; i < x.length; i++) {
-    if (good[i]) {
+    if (Number.isFinite(x[i]!) && Number.isFinite(y[i]!)) {
+      good[i] = 1;
       fx[k] = x[i]!;
       fy[k++] = y[i]!;
     }
@@ -143,7 +146,8 @@ interface Prepared {
   ey: Float64Array;
   qx: Float64Array | undefined;
   qy: Float64Array | undefined;
-  goodOut: Uint8Array;
+  /** Finite positions (undefined: all). */
+  goodOut: Uint8Array | undefined;
 }
 
 function prepare(
@@ -166,15 +170,16 @@ function prepare(
  * everywhere else when there was no finite event (dclab's `ignore_nan_inf` wrapper).
  */
 function finish(p: Prepared, values: Float64Array | undefined): Float64Array {
+  const good = p.goodOut;
+  // All positions finite: the estimator's fresh array is the result.
+  if (!good && values && values.length === p.count) return values;
   const out = new Float64Array(p.count);
+  if (!good) return out;
   if (values) {
-    if (values.length === p.count) out.set(values);
-    else {
-      let k = 0;
-      for (let i = 0; i < p.count; i++) if (p.goodOut[i]) out[i] = values[k++]!;
-    }
+    let k = 0;
+    for (let i = 0; i < p.count; i++) if (good[i]) out[i] = values[k++]!;
   }
-  for (let i = 0; i < p.count; i++) if (!p.goodOut[i]) out[i] = Number.NaN;
+  for (let i = 0; i < p.count; i++) if (!good[i]) out[i] = Number.NaN;
   return out;
 }
 
