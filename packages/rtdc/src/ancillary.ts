@@ -9,6 +9,7 @@ import {
   tilt,
   volume,
 } from "./contour-features.js";
+import { maskedValues, mean, percentile, std } from "./image-features.js";
 
 /** A whole scalar feature: the stored numeric type, or Float64Array. */
 export type FeatureArray =
@@ -27,6 +28,37 @@ export interface AncillaryContext {
   get(name: string): Promise<FeatureArray>;
   /** Every event's contour. */
   contours(): Promise<ContourXY[]>;
+  /** Pixels of event `i` of `image`, `image_bg` or `mask` (mask as 0/1). */
+  pixels(name: "image" | "image_bg" | "mask", i: number): Promise<Uint8Array>;
+  /** Whether a feature is available (for optional inputs such as `bg_off`). */
+  has(name: string): boolean;
+}
+
+/** A per-event statistic of the masked (optionally background-corrected) image. */
+function perImage(
+  name: string,
+  stat: (v: Float64Array) => number,
+  bgCorrected: boolean,
+  subtractOffset: boolean,
+): AncillaryFeature {
+  return {
+    name,
+    reqFeatures: bgCorrected ? ["image", "image_bg", "mask"] : ["image", "mask"],
+    reqConfig: [],
+    async compute(ctx) {
+      const out = new Float64Array(ctx.length);
+      const off = subtractOffset && ctx.has("bg_off") ? await ctx.get("bg_off") : undefined;
+      for (let i = 0; i < ctx.length; i++) {
+        const [img, mask, bg] = await Promise.all([
+          ctx.pixels("image", i),
+          ctx.pixels("mask", i),
+          bgCorrected ? ctx.pixels("image_bg", i) : Promise.resolve(undefined),
+        ]);
+        out[i] = stat(maskedValues(img, mask, bg)) - (off ? (off[i] as number) : 0);
+      }
+      return out;
+    },
+  };
 }
 
 function perContour(name: string, fn: (c: ContourXY) => number, f32 = false): AncillaryFeature {
@@ -136,6 +168,12 @@ export const ANCILLARY_FEATURES: readonly AncillaryFeature[] = [
       return out;
     },
   },
+  perImage("bright_avg", mean, false, false),
+  perImage("bright_sd", std, false, false),
+  perImage("bright_bc_avg", mean, true, true),
+  perImage("bright_bc_sd", std, true, false),
+  perImage("bright_perc_10", (v) => percentile(v, 10), true, true),
+  perImage("bright_perc_90", (v) => percentile(v, 90), true, true),
   perContour("inert_ratio_cvx", inertRatioCvx),
   perContour("inert_ratio_raw", inertRatioRaw),
   perContour("inert_ratio_prnc", inertRatioPrnc, true),

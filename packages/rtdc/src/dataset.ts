@@ -348,6 +348,11 @@ export class RtdcDataset {
         length: this.length,
         get: (n) => this.get(n, signal ? { signal } : {}),
         contours: () => this.contours(),
+        pixels: async (n, i) =>
+          n === "mask"
+            ? (await this.mask(i)).data
+            : ((await this.eventData(n, i)).data as Uint8Array),
+        has: (n) => this.has(n),
       });
     }
     throw new RtdcFeatureUnavailableError(

@@ -11,17 +11,8 @@ const shared = sharedDataDir();
 if (!shared)
   console.log("reference-data tests skipped: shared data folder not found (set DCOR_SHARED_DATA)");
 
-/** Ancillary features dclab computes from masks/images that this package does not compute. */
-const NOT_COMPUTED = new Set([
-  "contour",
-  "bright_avg",
-  "bright_sd",
-  "bright_bc_avg",
-  "bright_bc_sd",
-  "bright_perc_10",
-  "bright_perc_90",
-  "emodulus",
-]);
+/** Ancillary features dclab computes that this package does not (contour from mask, emodulus). */
+const NOT_COMPUTED = new Set(["contour", "emodulus"]);
 /** Computed from contours: missing only where the contour itself would come from the mask. */
 const CONTOUR_DERIVED = new Set([
   "volume",
@@ -195,6 +186,44 @@ describe.skipIf(!shared)("shared RT-DC files match dclab's reference.json", () =
       // volume is not stored there: computed, finite and positive for beads (~115 µm³).
       const vol = await ds.get("volume");
       expect(vol.every((v) => v > 50 && v < 300)).toBe(true);
+    } finally {
+      await ds.close();
+    }
+  });
+
+  it("computes brightness features like dclab (stored values of cytoshot_blood)", async () => {
+    const { ANCILLARY_FEATURES } = await import("./ancillary.js");
+    const ds = await openDataset(
+      join(shared as string, "rtdc", "dcor-fixtures", "cytoshot_blood.rtdc"),
+    );
+    try {
+      const ctx = {
+        config: ds.config,
+        length: ds.length,
+        get: (n: string) => ds.get(n),
+        contours: () => ds.contours(),
+        pixels: async (n: "image" | "image_bg" | "mask", i: number) =>
+          n === "mask" ? (await ds.mask(i)).data : ((await ds.eventData(n, i)).data as Uint8Array),
+        has: (n: string) => ds.has(n),
+      };
+      const names = [
+        "bright_avg",
+        "bright_sd",
+        "bright_bc_avg",
+        "bright_bc_sd",
+        "bright_perc_10",
+        "bright_perc_90",
+      ];
+      for (const name of names) {
+        const def = ANCILLARY_FEATURES.find((a) => a.name === name);
+        const mine = await def?.compute(ctx);
+        const stored = await ds.get(name);
+        for (let i = 0; i < ds.length; i++) {
+          expect(Math.abs((mine?.[i] as number) - (stored[i] as number))).toBeLessThanOrEqual(
+            1e-12 * Math.abs(stored[i] as number) + 1e-12,
+          );
+        }
+      }
     } finally {
       await ds.close();
     }
