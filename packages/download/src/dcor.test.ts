@@ -239,7 +239,10 @@ describe("DCOR layer against @dcor/emulator", () => {
   });
 
   it("survives resets at random (seeded) offsets, ignored Range, 5xx bursts and 429 on the object store", async () => {
-    const { dm, api, dir } = await setup({ concurrency: 2 });
+    const { dm, api, dir } = await setup({
+      concurrency: 2,
+      retry: { limit: 20, minDelayMs: 5, maxDelayMs: 50 },
+    });
     const rnd = seededRandom(42);
     const rules: Parameters<Emulator["faults"]["add"]>[0][] = [
       { route: "object", times: 3, status: 503 },

@@ -180,6 +180,19 @@ describe("DownloadManager (generic core)", () => {
     expect(err.status).toBe(404);
   });
 
+  it("a server that drops every connection after a few bytes runs out of retries", async () => {
+    const dm = await setup({ retry: { limit: 3, minDelayMs: 1, maxDelayMs: 2 } });
+    for (let i = 0; i < 10; i++) srv.faults.push({ resetAfterBytes: 1000 });
+    const job = dm.add({ url: srv.fileUrl("a.bin"), directory: dir, sha256: FILE_SHA });
+    const err = await job.done.catch((e) => e);
+    expect(err.code).toBe("DOWNLOAD_NETWORK");
+    expect(err.attempts).toBe(4);
+    expect(existsSync(job.destination)).toBe(false);
+    srv.faults.length = 0;
+    dm.retry(job.id); // the bytes so far are kept: the retry resumes
+    expect((await job.done).sha256).toBe(FILE_SHA);
+  });
+
   it("gives up after retry.limit failures without progress", async () => {
     const dm = await setup({ retry: { limit: 2, minDelayMs: 1, maxDelayMs: 2 } });
     for (let i = 0; i < 5; i++) srv.faults.push({ status: 500 });

@@ -7,8 +7,8 @@ import { statfsFreeSpace } from "./util.js";
 /** Retry policy for transfers. */
 export interface RetryOptions {
   /**
-   * Consecutive failed attempts (without any new byte) before the job errors. An attempt that
-   * delivered bytes resets the count, so a long download over a flaky link keeps going.
+   * Consecutive failed attempts before the job errors. An attempt that delivered at least
+   * 256 KiB resets the count, so a long download over a flaky link keeps going.
    * @default 8
    */
   limit?: number;

@@ -66,6 +66,8 @@ const BATCH_BYTES = 1024 * 1024;
 /** Batches queued for writing before the body stream is paused (bounds memory per transfer). */
 const MAX_QUEUED_BATCHES = 4;
 const MAX_BATCH_AGE_MS = 250;
+/** An attempt that delivered at least this much resets the retry count. */
+const PROGRESS_RESETS_RETRIES_BYTES = 256 * 1024;
 /** With `fsync`, flush to disk in the background every this many bytes. */
 const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
 
@@ -697,7 +699,9 @@ async function transfer(
           : err;
       }
       if (!err.retryable || err instanceof RedirectError) throw err;
-      if (hasher.bytes > before) failures = 0; // progress resets the budget
+      // Real progress resets the budget; a server that drops every connection after a few
+      // bytes still runs out of retries.
+      if (hasher.bytes - before >= PROGRESS_RESETS_RETRIES_BYTES) failures = 0;
       failures++;
       if (failures > o.retry.limit) {
         err.attempts = attempt;
