@@ -9,8 +9,8 @@
  * Each emulator runs in a child process, so its single-threaded work does not share the client's
  * thread; one emulator handles one request at a time, which a real server does not.
  *
- * Run: `pnpm --filter @dcor/interrogator bench` (env BENCH_LATENCIES_MS="30,300",
- * BENCH_WORKERS=2, BENCH_DATASETS=10000).
+ * Run: `pnpm --filter @dcor/interrogator bench` (env BENCH_LATENCIES_MS="30" (comma list),
+ * BENCH_WORKERS=1 (emulators behind the proxy), BENCH_DATASETS=10000).
  */
 
 import { fork } from "node:child_process";
@@ -26,7 +26,7 @@ import { APIInterrogator } from "../src/index.js";
 import { CachedInterrogator } from "../src/local/index.js";
 
 const LATENCIES_MS = (process.env.BENCH_LATENCIES_MS ?? "30").split(",").map(Number);
-const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const SYNTHETIC = Number(process.env.BENCH_DATASETS ?? 10_000);
 const ROUNDS = 5;
 const QUERIES = 2000;

@@ -110,6 +110,41 @@ describe("paging over 10,000 datasets", { timeout: 300_000 }, () => {
     expect(searches.length).toBeLessThanOrEqual(5);
   });
 
+  it.each([null, "alice"])(
+    "matches the ground truth per collection, union and since for %s",
+    async (user) => {
+      const a = new APIInterrogator(apiFor(emu, user));
+      for (const g of emu.catalog.collections) {
+        expect(await a.countDatasets({ collections: [g.name] })).toBe(
+          truth(user).filter(inCollection([g.name])).length,
+        );
+      }
+      const circles = emu.catalog.circles.slice(0, 5).map((c) => c.name);
+      const collections = emu.catalog.collections.slice(0, 2).map((c) => c.name);
+      const union = await a.searchDatasets({
+        circles,
+        collections,
+        circleCollectionUnion: true,
+        limit: 0,
+      });
+      expect(ids(union)).toEqual(
+        ids(truth(user).filter((d) => inCircle(circles)(d) || inCollection(collections)(d))),
+      );
+      const both = await a.searchDatasets({ circles, collections, limit: 0 });
+      expect(ids(both)).toEqual(
+        ids(truth(user).filter((d) => inCircle(circles)(d) && inCollection(collections)(d))),
+      );
+      // since: touch a few visible datasets at one instant; only they are that new
+      await new Promise((resolve) => setTimeout(resolve, 5)); // after any earlier touch
+      const since = new Date();
+      const touched = truth(user)
+        .slice(100, 103)
+        .map((d) => d.id);
+      for (const id of touched) emu.touchDataset(id, since.toISOString());
+      expect(ids(await a.searchDatasets({ since, limit: 0 }))).toEqual([...touched].sort());
+    },
+  );
+
   it("counts per circle like the ground truth", async () => {
     const a = new APIInterrogator(apiFor(emu, "alice"));
     for (const circle of emu.catalog.circles) {
