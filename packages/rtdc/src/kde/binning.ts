@@ -49,10 +49,25 @@ function range(lo: number, hi: number, float32: boolean): number {
  * NaN when the variance is zero relative to the mean (scipy's test with the dtype's resolution).
  */
 export function skewness(data: ArrayLike<number>, opts: BinningOptions = {}): number {
+  return moments(data, opts.float32 ?? false).skew;
+}
+
+/** Skewness and range in two passes over the data. */
+function moments(
+  data: ArrayLike<number>,
+  float32: boolean,
+): { skew: number; lo: number; hi: number } {
   const n = data.length;
-  if (n === 0) return Number.NaN;
+  if (n === 0) return { skew: Number.NaN, lo: Number.NaN, hi: Number.NaN };
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += data[i]!;
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const v = data[i]!;
+    sum += v;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   const mean = sum / n;
   let s2 = 0;
   let s3 = 0;
@@ -64,9 +79,9 @@ export function skewness(data: ArrayLike<number>, opts: BinningOptions = {}): nu
   }
   const m2 = s2 / n;
   const m3 = s3 / n;
-  const resolution = opts.float32 ? 1e-6 : 1e-15;
-  if (m2 <= (resolution * mean) ** 2) return Number.NaN;
-  return m3 / m2 ** 1.5;
+  const resolution = float32 ? 1e-6 : 1e-15;
+  const skew = m2 <= (resolution * mean) ** 2 ? Number.NaN : m3 / m2 ** 1.5;
+  return { skew, lo, hi };
 }
 
 /** The intermediate values of Doane's formula (for diagnostics and tests). */
@@ -97,10 +112,9 @@ export function doaneFinite(
   if (n === 0) {
     return { n, skew: Number.NaN, sigmaG1: Number.NaN, k: Number.NaN, width: 1, lo: 0, hi: 0 };
   }
-  const g1 = skewness(data, { float32 });
+  const { skew: g1, lo, hi } = moments(data, float32);
   const sigmaG1 = Math.sqrt((6 * (n - 2)) / ((n + 1) * (n + 3)));
   const k = 1 + Math.log2(n) + Math.log2(1 + Math.abs(g1) / sigmaG1);
-  const [lo, hi] = minMax(data);
   return { n, skew: g1, sigmaG1, k, width: range(lo, hi, float32) / k, lo, hi };
 }
 

@@ -264,22 +264,24 @@ export class BicubicGrid {
       else if (xv > xl) xv = xl;
       if (yv < y0) yv = y0;
       else if (yv > yl) yv = yl;
+      // The uniform-grid cell; at a knot it may be the neighbour, whose polynomial agrees there
+      // to rounding (the spline is C²), so no correction against the knots is needed.
       let cx = ((xv - x0) * invDx) | 0;
       if (cx > lastX) cx = lastX;
-      if (xv < gx[cx]!) cx--;
-      else if (cx < lastX && xv >= gx[cx + 1]!) cx++;
       let cy = ((yv - y0) * invDy) | 0;
       if (cy > lastY) cy = lastY;
-      if (yv < gy[cy]!) cy--;
-      else if (cy < lastY && yv >= gy[cy + 1]!) cy++;
       const tx = xv - gx[cx]!;
       const ty = yv - gy[cy]!;
+      const ty2 = ty * ty;
+      const ty3 = ty2 * ty;
       const b = (cx * (ny - 1) + cy) << 4;
-      const r0 = a[b]! + ty * (a[b + 1]! + ty * (a[b + 2]! + ty * a[b + 3]!));
-      const r1 = a[b + 4]! + ty * (a[b + 5]! + ty * (a[b + 6]! + ty * a[b + 7]!));
-      const r2 = a[b + 8]! + ty * (a[b + 9]! + ty * (a[b + 10]! + ty * a[b + 11]!));
-      const r3 = a[b + 12]! + ty * (a[b + 13]! + ty * (a[b + 14]! + ty * a[b + 15]!));
-      const v = r0 + tx * (r1 + tx * (r2 + tx * r3));
+      // Estrin-like order: shorter dependency chains than Horner.
+      const r0 = a[b]! + ty * a[b + 1]! + (ty2 * a[b + 2]! + ty3 * a[b + 3]!);
+      const r1 = a[b + 4]! + ty * a[b + 5]! + (ty2 * a[b + 6]! + ty3 * a[b + 7]!);
+      const r2 = a[b + 8]! + ty * a[b + 9]! + (ty2 * a[b + 10]! + ty3 * a[b + 11]!);
+      const r3 = a[b + 12]! + ty * a[b + 13]! + (ty2 * a[b + 14]! + ty3 * a[b + 15]!);
+      const tx2 = tx * tx;
+      const v = r0 + tx * r1 + (tx2 * r2 + tx2 * tx * r3);
       out[i] = clipNegative && v < 0 ? 0 : v;
     }
     return out;
