@@ -84,12 +84,14 @@ try {
   try {
     // Best of ROUNDS for each, interleaved, so background load hits all of them alike.
     let bestCurl = Number.POSITIVE_INFINITY;
+    let bestCurlNull = Number.POSITIVE_INFINITY;
     let bestOurs = Number.POSITIVE_INFINITY;
     let bestNoSync = Number.POSITIVE_INFINITY;
     let peakRss = 0;
     for (let i = 0; i < ROUNDS; i++) {
       const c = await curl(server.url, path.join(dir, "curl.bin"));
       await rm(path.join(dir, "curl.bin"), { force: true });
+      bestCurlNull = Math.min(bestCurlNull, await curl(server.url, "/dev/null"));
       const times: number[] = [];
       for (const fsync of [true, false]) {
         const runDir = await mkdtemp(path.join(dir, "ours-"));
@@ -107,6 +109,7 @@ try {
       );
     }
     const mbps = (s: number) => SIZE / 1e6 / s;
+    console.log(`curl -o /dev/null (network only, context): ${mbps(bestCurlNull).toFixed(0)} MB/s`);
     console.log(`curl -o (no verification, no fsync):      ${mbps(bestCurl).toFixed(0)} MB/s`);
     console.log(`@dcor/download (sha256, fsync; default):  ${mbps(bestOurs).toFixed(0)} MB/s`);
     console.log(`@dcor/download (sha256, fsync: false):    ${mbps(bestNoSync).toFixed(0)} MB/s`);
