@@ -227,6 +227,31 @@ describe("CachedInterrogator on the sample catalog", () => {
     }
   });
 
+  it("keeps what it stored when the server fails mid-update, and completes the next time", async () => {
+    const local = await open("bob", { sub: "server-error", pageSize: 2 });
+    let armed = false;
+    try {
+      await expect(
+        local.update({
+          onProgress: (p) => {
+            if (p.fetched > 0 && !armed) {
+              armed = true;
+              emu.faults.add({ route: "api", action: "package_search", status: 500, times: 1 });
+            }
+          },
+        }),
+      ).rejects.toMatchObject({ code: "DCOR_SERVER_ERROR" });
+      expect(local.size).toBeGreaterThan(0);
+      expect(local.size).toBeLessThan(truth("bob").length);
+      const done = await local.update();
+      expect(done.total).toBe(truth("bob").length);
+      expect(ids(local.search({ limit: 0 }).datasets)).toEqual(ids(truth("bob")));
+    } finally {
+      emu.faults.clear();
+      local.close();
+    }
+  });
+
   it("reopens an index offline with a given user name", async () => {
     const local = await open("eve", { sub: "offline" });
     await local.update();
