@@ -54,7 +54,7 @@ function ResourceHeader({ width }: { width: number }) {
   return (
     <Text bold dimColor>
       {fit("Resource", nameW)} {fit("Size", 9, "right")} {fit("Events", 8, "right")}{" "}
-      {fit("Sample", 18)} {fit("Flow µl/s", 8, "right")}
+      {fit("Sample", 18)} {fit("Flow", 8, "right")}
     </Text>
   );
 }
@@ -165,7 +165,7 @@ export function DatasetView({ datasetId, isActive, height, width }: DatasetViewP
       <Text>{fit(shownUrl ? `Web page: ${shownUrl}` : "", width)}</Text>
       <Text dimColor>
         {fit(
-          "d download  D condensed  a all  p preview  y copy id  u copy dcserv URL  w web page  Esc back",
+          "d download  D condensed  a all  p preview  y copy id  u dcserv  w web  Esc back",
           width,
         )}
       </Text>

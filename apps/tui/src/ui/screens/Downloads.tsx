@@ -47,16 +47,17 @@ const STATE_LABELS: Record<DownloadView["state"], string> = {
 
 function JobRow({ job, width, selected }: { job: DownloadView; width: number; selected: boolean }) {
   const fraction = job.total ? job.bytes / job.total : job.state === "done" ? 1 : 0;
-  const barW = Math.max(6, Math.min(24, Math.floor(width / 5)));
-  const labelW = Math.max(10, width - barW - 10 - 19 - 9 - 7 - 5);
+  const barW = Math.max(6, Math.min(24, Math.floor(width / 7)));
+  // state 10, bar, transfer 15, rate 9, eta 6, and the spaces between
+  const labelW = Math.max(10, width - 10 - barW - 15 - 9 - 6 - 5);
   const transfer = `${formatBytes(job.bytes)}/${formatBytes(job.total)}`;
   const rate = job.state === "transferring" && job.rate ? `${formatBytes(job.rate)}/s` : "";
   const eta = job.state === "transferring" ? formatDuration(job.eta) : "";
   return (
     <Text inverse={selected}>
       {fit(job.label, labelW)} {fit(STATE_LABELS[job.state], 10)}
-      {progressBar(fraction, barW)} {fit(transfer, 19, "right")} {fit(rate, 9, "right")}{" "}
-      {fit(eta, 7, "right")}
+      {progressBar(fraction, barW)} {fit(transfer, 15, "right")} {fit(rate, 9, "right")}{" "}
+      {fit(eta, 6, "right")}
     </Text>
   );
 }
