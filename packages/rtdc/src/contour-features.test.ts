@@ -53,3 +53,22 @@ describe("contour features", () => {
     expect(Number.isNaN(volume({ x: [1, 2, 3], y: [1, 2, 1] }, 0, 0, 1))).toBe(true);
   });
 });
+
+describe("contour from mask", () => {
+  it("traces the boundary pixels of a rectangle once", async () => {
+    const { contourFromMask } = await import("./mask-contour.js");
+    const h = 10;
+    const w = 12;
+    const mask = new Uint8Array(h * w);
+    for (let y = 2; y <= 5; y++) for (let x = 3; x <= 8; x++) mask[y * w + x] = 1;
+    const c = contourFromMask(mask, h, w);
+    // Perimeter pixels of a 6 × 4 block: 2·6 + 2·2 = 16, each once.
+    expect(c.x.length).toBe(16);
+    const pts = new Set(Array.from(c.x, (x, k) => `${x},${c.y[k]}`));
+    expect(pts.size).toBe(16);
+    expect(pts.has("3,2")).toBe(true);
+    expect(pts.has("8,5")).toBe(true);
+    expect(pts.has("5,3")).toBe(false); // interior
+    expect(contourFromMask(new Uint8Array(h * w), h, w).x.length).toBe(0);
+  });
+});

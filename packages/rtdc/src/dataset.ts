@@ -27,6 +27,7 @@ import {
   kdeContour,
   kdeScatter,
 } from "./kde/index.js";
+import { contourFromMask } from "./mask-contour.js";
 import { compareVersions } from "./version.js";
 
 /** The part of `@dcor/api`'s `CKANAPI` used here. */
@@ -153,6 +154,17 @@ function inertRatioRawCvxDefect(c: DefectContext): boolean {
   return compareVersions(si, "2.0.5") < 0;
 }
 
+/** Placeholder: `contour` is computed per event from `mask` by contour()/contours(). */
+const CONTOUR_FROM_MASK: AncillaryFeature = {
+  name: "contour",
+  reqFeatures: ["mask"],
+  reqConfig: [],
+  compute: () =>
+    Promise.reject(
+      new RtdcFeatureUnavailableError("use contour(i) or contours()", { feature: "contour" }),
+    ),
+};
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface BasinState {
@@ -238,7 +250,7 @@ export class RtdcDataset {
 
   /** Ancillary features that can be computed here (whether or not stored elsewhere). */
   get featuresAncillary(): string[] {
-    return [...this.ancillary.keys()].sort();
+    return [...this.ancillary.keys()].filter((f) => !this.stored.has(f)).sort();
   }
 
   /** Every available feature: innate, basin and computable ancillary ones. */
@@ -281,6 +293,8 @@ export class RtdcDataset {
   resolveAncillary(): void {
     this.ancillary.clear();
     const have = new Set([...this.stored.keys(), ...this.featuresBasin]);
+    // The contour can come from the mask (non-scalar, so not in ANCILLARY_FEATURES).
+    if (!have.has("contour") && have.has("mask")) this.ancillary.set("contour", CONTOUR_FROM_MASK);
     // Repeat so that chains (feature computed from a computed feature) resolve.
     for (let pass = 0; pass < 3; pass++) {
       for (const a of ANCILLARY_FEATURES) {
@@ -490,7 +504,11 @@ export class RtdcDataset {
   async contour(i: number): Promise<RtdcContour> {
     this.assertOpen();
     this.checkIndex(i);
-    const src = await this.nonScalarSource("contour");
+    const src = await this.contourSource();
+    if (src.kind === "mask") {
+      const m = await this.mask(i);
+      return contourFromMask(m.data, m.height, m.width);
+    }
     if (src.kind === "basin") return src.ds.contour(await this.mapIndex(src.b, i));
     const { data, shape } = await (this.file as Hdf5File).read(`${src.path}/${i}`);
     const m = shape[0] ?? 0;
@@ -513,7 +531,12 @@ export class RtdcDataset {
     this.assertOpen();
     const start = Math.max(0, range.start ?? 0);
     const count = Math.max(0, Math.min(range.count ?? this.length - start, this.length - start));
-    const src = await this.nonScalarSource("contour");
+    const src = await this.contourSource();
+    if (src.kind === "mask") {
+      const out: RtdcContour[] = [];
+      for (let i = start; i < start + count; i++) out.push(await this.contour(i));
+      return out;
+    }
     if (src.kind === "basin") {
       if (src.b.def.mapping === "same") return src.ds.contours({ start, count });
       const out: RtdcContour[] = [];
@@ -537,6 +560,19 @@ export class RtdcDataset {
       }
     }
     return out;
+  }
+
+  /** Stored/basin contours, else computed from the mask (like dclab's ancillary contour). */
+  private async contourSource(): Promise<
+    Awaited<ReturnType<RtdcDataset["nonScalarSource"]>> | { kind: "mask" }
+  > {
+    try {
+      return await this.nonScalarSource("contour");
+    } catch (err) {
+      if (err instanceof RtdcFeatureUnavailableError && this.ancillary.has("contour"))
+        return { kind: "mask" };
+      throw err;
+    }
   }
 
   /** Names of the stored fluorescence traces (e.g. `fl1_raw`). */

@@ -11,8 +11,8 @@ const shared = sharedDataDir();
 if (!shared)
   console.log("reference-data tests skipped: shared data folder not found (set DCOR_SHARED_DATA)");
 
-/** Ancillary features dclab computes that this package does not (contour from mask, emodulus). */
-const NOT_COMPUTED = new Set(["contour", "emodulus"]);
+/** Ancillary features dclab computes that this package does not (emodulus needs look-up tables). */
+const NOT_COMPUTED = new Set(["emodulus"]);
 /** Computed from contours: missing only where the contour itself would come from the mask. */
 const CONTOUR_DERIVED = new Set([
   "volume",
@@ -186,6 +186,30 @@ describe.skipIf(!shared)("shared RT-DC files match dclab's reference.json", () =
       // volume is not stored there: computed, finite and positive for beads (~115 µm³).
       const vol = await ds.get("volume");
       expect(vol.every((v) => v > 50 && v < 300)).toBe(true);
+    } finally {
+      await ds.close();
+    }
+  });
+
+  it("computes contours from masks like dclab (cytoshot_blood)", async () => {
+    const refsDcor = JSON.parse(
+      readFileSync(join(shared as string, "rtdc", "dcor-fixtures", "reference.json"), "utf8"),
+    ).files as Record<string, { contour_point_counts: number[] }>;
+    const ds = await openDataset(
+      join(shared as string, "rtdc", "dcor-fixtures", "cytoshot_blood.rtdc"),
+    );
+    try {
+      expect(ds.featuresInnate).not.toContain("contour");
+      expect(ds.featuresAncillary).toContain("contour");
+      const counts = (await ds.contours()).map((c) => c.x.length);
+      expect(counts).toEqual(refsDcor["cytoshot_blood.rtdc"]?.contour_point_counts);
+      // dclab computed the stored inert_ratio_raw from exactly these contours.
+      const { inertRatioRaw } = await import("./contour-features.js");
+      const stored = await ds.get("inert_ratio_raw");
+      for (let i = 0; i < ds.length; i++) {
+        const v = stored[i] as number;
+        expect(Math.abs(inertRatioRaw(await ds.contour(i)) - v)).toBeLessThan(1e-12 * v);
+      }
     } finally {
       await ds.close();
     }
