@@ -378,3 +378,18 @@ describe("robustness", () => {
     expect((await call("status_show")).status).toBe(200);
   });
 });
+
+describe("CKAN routes", () => {
+  it("answers /api/3 with the version, JSONP anonymously and /api/action/ like /api/3/action/", async () => {
+    const v = await fetch(`${emu.url}/api/3`);
+    expect(await v.json()).toEqual({ version: 3 });
+    const jsonp = await fetch(`${emu.apiUrl}package_show?id=alice-private-donor-a&callback=cb`, {
+      headers: { Authorization: token("alice") },
+    });
+    const text = await jsonp.text();
+    expect(text.startsWith("cb(")).toBe(true);
+    expect(text).toContain('"Authorization Error"');
+    const short = await fetch(`${emu.url}/api/action/status_show`);
+    expect(((await short.json()) as Json).success).toBe(true);
+  });
+});

@@ -56,8 +56,6 @@ export interface ResourceRecord {
   condensed: StoredFile;
   info: RtdcInfo;
   condensedInfo: RtdcInfo;
-  /** Bytes that replaced the file at run time (replaceResourceFile). */
-  bytes?: Uint8Array;
 }
 
 export interface DatasetRecord {

@@ -99,7 +99,7 @@ export function handleObject(
     return s3Error(403, "AccessDenied", "Access Denied", key);
 
   const stored = parsed.artifact === "resource" ? res.file : res.condensed;
-  const size = parsed.artifact === "resource" && res.bytes ? res.bytes.length : stored.size;
+  const size = stored.size;
   const headers: Record<string, string | number> = {
     "Accept-Ranges": "bytes",
     "Content-Type": "application/octet-stream",
@@ -124,9 +124,6 @@ export function handleObject(
   const end = range?.end ?? size - 1;
   if (range) headers["Content-Range"] = `bytes ${start}-${end}/${size}`;
   headers["Content-Length"] = Math.max(0, end - start + 1);
-  const body =
-    parsed.artifact === "resource" && res.bytes
-      ? res.bytes.subarray(start, end + 1)
-      : { path: stored.path, start, end };
+  const body = { path: stored.path, start, end };
   return { status: range ? 206 : 200, headers, body, bodyOffset: start };
 }
