@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { gaussExactPlan } from "./gauss.js";
 import { kdeContour, kdeContourAsync, kdeScatter, kdeScatterAsync } from "./index.js";
-import { runTasks } from "./parallel.js";
+import { KdeWorkerError, runTasks } from "./parallel.js";
 
 function cloud(n: number): { x: Float64Array; y: Float64Array } {
   let s = 12345;
@@ -70,6 +70,13 @@ describe("worker threads", () => {
     const b = kdeContour(x, y, { kdeType: "gauss" });
     expect([a.nx, a.ny]).toEqual([b.nx, b.ny]);
     expect(maxRel(a.density, b.density)).toBeLessThan(1e-13);
+  });
+
+  it("a failing task rejects with KdeWorkerError and leaves no worker behind", async () => {
+    const bad = { op: "positions", u: null, v: null, pu: null, pv: null } as never;
+    const err = await runTasks([bad, bad], { threads: 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KdeWorkerError);
+    expect((err as KdeWorkerError).code).toBe("RTDC_KDE_WORKER");
   });
 
   it("aborts with the signal's reason (before and during the computation)", async () => {

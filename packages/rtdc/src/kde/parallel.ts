@@ -73,12 +73,13 @@ export async function runTasks(
   const workers: Worker[] = [];
   let next = 0;
   let onAbort: (() => void) | undefined;
+  let done = false;
   try {
     await new Promise<void>((resolve, reject) => {
       let running = 0;
       let failed = false;
       const fail = (err: unknown) => {
-        if (failed) return;
+        if (failed || done) return;
         failed = true;
         reject(err);
       };
@@ -87,7 +88,10 @@ export async function runTasks(
       const startNext = (w: Worker) => {
         if (failed) return;
         if (next >= tasks.length) {
-          if (running === 0) resolve();
+          if (running === 0) {
+            done = true;
+            resolve();
+          }
           return;
         }
         const index = next++;
@@ -106,11 +110,16 @@ export async function runTasks(
       for (let i = 0; i < threads; i++) {
         const w = new Worker(WORKER_SOURCE, { eval: true });
         w.on("error", (err) => fail(new KdeWorkerError("KDE worker crashed", { cause: err })));
+        // A worker that dies without an error event (e.g. out of memory) must not leave us waiting.
+        w.on("exit", (code) => {
+          if (!done) fail(new KdeWorkerError(`KDE worker exited early (code ${code})`));
+        });
         workers.push(w);
         startNext(w);
       }
     });
   } finally {
+    done = true;
     if (onAbort) signal?.removeEventListener("abort", onAbort);
     await Promise.all(workers.map((w) => w.terminate()));
   }
