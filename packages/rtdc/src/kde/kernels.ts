@@ -1,7 +1,7 @@
 /**
- * The O(N·M) kernel sums of the Gaussian KDE, as one self-contained factory: the same code runs
- * on the main thread and, via its source text, in worker threads (see `parallel.ts`). It must not
- * reference anything outside its own body.
+ * The O(N·M) kernel sums of the gauss and multivariate KDE, as one self-contained factory: the
+ * same code runs on the calling thread and, via its source text, in worker threads (see
+ * `parallel.ts`). It must not reference anything outside its own body.
  */
 
 /** One unit of kernel work (plain data, so it can be posted to a worker). */
