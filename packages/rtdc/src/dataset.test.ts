@@ -304,3 +304,67 @@ describe("filters and KDE on a dataset", () => {
     await ds.close();
   });
 });
+
+describe("writer layout", () => {
+  it("writes dclab's layout: groups, attributes, zstd ~1 MiB chunks, hashed basin names", async () => {
+    const { Hdf5File } = await import("./hdf5/client.js");
+    const { parseBasinLines } = await import("./basins.js");
+    const path = join(dir, "layout.rtdc");
+    const n = 300_000;
+    await writeRtdc(path, {
+      config: { experiment: { sample: "layout" }, imaging: { "pixel size": 0.34 } },
+      features: {
+        deform: new Float32Array(n),
+        frame: new Float64Array(n),
+        image: { data: new Uint8Array(n * 2 * 3), shape: [n, 2, 3] },
+      },
+      logs: { log: ["a"] },
+      tables: { t: { c: [1, 2] } },
+      basins: [
+        {
+          name: "elsewhere",
+          type: "remote",
+          format: "http",
+          urls: ["http://127.0.0.1:9/x.rtdc"],
+          features: ["image"],
+        },
+      ],
+    });
+    const f = await Hdf5File.open({ kind: "file", path });
+    try {
+      const t = f.tree;
+      expect(t.groups.sort()).toEqual(["basins", "events", "logs", "tables"]);
+      expect(t.attrs["experiment:event count"]).toEqual({ t: "int", v: n });
+      expect(t.attrs["imaging:pixel size"]).toEqual({ t: "float", v: 0.34 });
+      expect(t.attrs["experiment:sample"]).toEqual({ t: "string", v: "layout" });
+      for (const [name, bytes] of [
+        ["deform", 4],
+        ["frame", 8],
+        ["image", 6],
+      ] as const) {
+        const info = t.events[name];
+        if (info?.kind !== "dataset") throw new Error(`${name} missing`);
+        expect(info.filters.map((x) => x.id)).toEqual([32015]);
+        const chunkBytes = (info.chunks?.[0] ?? 0) * bytes;
+        expect(chunkBytes).toBeGreaterThan(512 * 1024);
+        expect(chunkBytes).toBeLessThanOrEqual(1024 * 1024);
+      }
+      expect(t.basins).toHaveLength(1);
+      const b = t.basins[0] as { key: string; lines: string[] };
+      const def = parseBasinLines(b.key, b.lines);
+      expect(def).toMatchObject({
+        name: "elsewhere",
+        type: "remote",
+        format: "http",
+        mapping: "same",
+        features: ["image"],
+      });
+      const { key } = basinLines(JSON.parse(b.lines.join(" ")));
+      expect(b.key).toBe(key);
+      expect(t.logs).toEqual(["log"]);
+      expect(t.tables).toEqual(["t"]);
+    } finally {
+      await f.close();
+    }
+  });
+});
