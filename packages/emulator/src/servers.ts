@@ -369,13 +369,13 @@ export function createSiteServer(deps: ServerDeps): http.Server {
     req.on("error", () => res.destroy());
     const url = parseUrl(req);
     if (!url) {
-      void pipeline(deps, req, res, "download", undefined, () =>
+      pipeline(deps, req, res, "download", undefined, () =>
         htmlResponse(400, "400 Bad Request", "Bad request"),
-      );
+      ).catch(() => res.destroy());
       return;
     }
     const { route, action } = classify(url);
-    void pipeline(deps, req, res, route, action, async () => {
+    pipeline(deps, req, res, route, action, async () => {
       if (route === "api") {
         if (action) return handleApi(deps, req, url, action);
         if (/^\/api(\/3)?\/?$/.test(url.pathname)) return jsonResponse(200, { version: 3 });
@@ -384,15 +384,16 @@ export function createSiteServer(deps: ServerDeps): http.Server {
       const m = DOWNLOAD_RE.exec(url.pathname);
       if (m) return handleDownload(deps, req, url, m);
       return handlePage(deps, req, url);
-    });
+    }).catch(() => res.destroy());
   });
 }
 
 /** Starts the object-store server. */
 export function createObjectServer(deps: ServerDeps): http.Server {
   return http.createServer((req, res) => {
+    req.on("error", () => res.destroy());
     const url = parseUrl(req);
-    void pipeline(deps, req, res, "object", undefined, (plan) => {
+    pipeline(deps, req, res, "object", undefined, (plan) => {
       if (!url) return htmlResponse(400, "400 Bad Request", "Bad request");
       const range = req.headers.range;
       return handleObject(
@@ -402,7 +403,7 @@ export function createObjectServer(deps: ServerDeps): http.Server {
         typeof range === "string" ? range : undefined,
         plan,
       );
-    });
+    }).catch(() => res.destroy());
   });
 }
 
