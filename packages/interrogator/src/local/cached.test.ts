@@ -222,6 +222,9 @@ describe("CachedInterrogator on the sample catalog", () => {
         ids(truth("alice").filter(inCircle([hidden]))),
       );
       expect(local.size).toBe(truth("alice").length);
+      // the circle's own (older) newest change does not pull the next shared pass back
+      const after = await local.update();
+      expect(after.fetched).toBeLessThanOrEqual(1);
     } finally {
       local.close();
     }

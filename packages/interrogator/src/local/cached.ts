@@ -237,8 +237,13 @@ export class CachedInterrogator {
           report(circle.name, circlesDone);
         },
       );
+      // Everything of this circle up to now is stored, so it is synced at least as far as the
+      // shared pass got: without this an old circle's own newest change would pull the next
+      // shared pass far back.
+      if (reference !== undefined) store.advanceCircles([circle.id], reference);
       markComplete([circle]);
     };
+    let reference: string | undefined;
 
     if (options.full) {
       store.transaction(() => {
@@ -268,6 +273,10 @@ export class CachedInterrogator {
         report(undefined, circlesDone);
       });
       markComplete(shared);
+      reference = shared
+        .map((c) => store.circleState(c.id)?.syncedUntil ?? "")
+        .reduce((a, b) => (b > a ? b : a), "");
+      if (reference === "") reference = undefined;
       circlesDone += shared.length;
       report(undefined, circlesDone);
     }
