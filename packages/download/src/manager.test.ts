@@ -514,6 +514,64 @@ describe("DownloadManager (generic core)", () => {
     expect(third.jobs).toHaveLength(0);
   });
 
+  it("redirect loops and redirects to other protocols are typed errors", async () => {
+    const dm = await setup({ maxRedirects: 3 });
+    const loop = dm.add({ url: `${srv.siteUrl}/loop/x`, directory: dir, name: "loop.bin" });
+    await expect(loop.done).rejects.toMatchObject({ code: "DOWNLOAD_REDIRECT" });
+    const ftp = dm.add({
+      url: `${srv.siteUrl}/to/x?u=ftp://127.0.0.1/x`,
+      directory: dir,
+      name: "ftp.bin",
+    });
+    await expect(ftp.done).rejects.toMatchObject({ code: "DOWNLOAD_REDIRECT" });
+    expect(srv.log.filter((e) => e.path.startsWith("/loop"))).toHaveLength(4);
+  });
+
+  it("onConflict 'error' and 'overwrite'", async () => {
+    const dm = await setup({ onConflict: "error" });
+    await writeFile(path.join(dir, "a.bin"), "mine");
+    const job = dm.add({ url: srv.fileUrl("a.bin"), directory: dir, sha256: FILE_SHA });
+    await expect(job.done).rejects.toMatchObject({ code: "DOWNLOAD_DESTINATION_EXISTS" });
+    expect(await readFile(path.join(dir, "a.bin"), "utf8")).toBe("mine");
+    await dm.close();
+
+    const dm2 = new DownloadManager({
+      stateDir: path.join(dir, "state2"),
+      onConflict: "overwrite",
+      fsync: false,
+    });
+    managers.push(dm2);
+    const job2 = dm2.add({ url: srv.fileUrl("a.bin"), directory: dir, sha256: FILE_SHA });
+    expect((await job2.done).destination).toBe(path.join(dir, "a.bin"));
+    expect(sha256(await readFile(path.join(dir, "a.bin")))).toBe(FILE_SHA);
+  });
+
+  it("restore skips an unreadable state file (reported) and restores the rest", async () => {
+    const dm = await setup();
+    srv.faults.push({ status: 404 });
+    const failed = dm.add({ url: srv.fileUrl("a.bin"), directory: dir, id: "will-fail" });
+    await failed.done.catch(() => {});
+    dm.pause(
+      dm.add({ url: srv.fileUrl("a.bin"), directory: path.join(dir, "p"), id: "paused" }).id,
+    );
+    await dm.close();
+    const stateDir = path.join(dir, "state");
+    await writeFile(path.join(stateDir, "job-broken.json"), "{ not json");
+    const dm2 = await DownloadManager.restore({ stateDir, fsync: false });
+    managers.push(dm2);
+    expect(dm2.restoreErrors).toHaveLength(1);
+    expect(dm2.restoreErrors[0]!.code).toBe("DOWNLOAD_STATE");
+    expect(dm2.get("will-fail")!.state).toBe("error");
+    expect(dm2.get("will-fail")!.reason).toMatchObject({
+      code: "DOWNLOAD_HTTP_STATUS",
+      status: 404,
+    });
+    await expect(dm2.get("will-fail")!.done).rejects.toMatchObject({ status: 404 });
+    expect(dm2.get("paused")!.state).toBe("paused");
+    dm2.retry("will-fail");
+    expect((await dm2.get("will-fail")!.done).sha256).toBe(FILE_SHA);
+  });
+
   it("rejects bad input with typed errors", async () => {
     const dm = await setup();
     expect(() => dm.add({ url: "ftp://x/y", directory: dir })).toThrow(/protocol/);

@@ -322,7 +322,8 @@ export class DownloadManager extends EventEmitter<DownloadManagerEvents> {
     job._reject(e);
   }
 
-  private env(): RunnerEnv {
+  /** The runner's view of the manager; a stopped (aborted) runner can no longer change state. */
+  private env(signal: AbortSignal): RunnerEnv {
     return {
       opts: this.options,
       limiter: this.limiter,
@@ -337,9 +338,13 @@ export class DownloadManager extends EventEmitter<DownloadManagerEvents> {
         return sum;
       },
       takenKeys: (job) => this.takenKeys(job),
-      setState: (job, state, extra) => this.setState(job, state, extra),
+      setState: (job, state, extra) => {
+        if (!signal.aborted) this.setState(job, state, extra);
+      },
       persist: (job) => this.persist(job),
-      progress: (job, bytes, total, force) => this.progress(job, bytes, total, force),
+      progress: (job, bytes, total, force) => {
+        if (!signal.aborted) this.progress(job, bytes, total, force);
+      },
       emitRetry: (job, attempt, delayMs, err) => {
         const info: RetryInfo = { attempt, delayMs, reason: toReason(err, this.secrets) };
         job.emit("retry", info);
@@ -397,7 +402,8 @@ export class DownloadManager extends EventEmitter<DownloadManagerEvents> {
       await previousRun; // never two runners on one part file
       try {
         await this.ready;
-        const result = await runJob(job, this.env(), controller.signal);
+        if (controller.signal.aborted) throw controller.signal.reason;
+        const result = await runJob(job, this.env(controller.signal), controller.signal);
         if (controller.signal.aborted) {
           // The file reached its destination (verified) just as the job was stopped.
           const stop = controller.signal.reason as Stop | undefined;

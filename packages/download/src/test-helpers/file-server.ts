@@ -102,6 +102,17 @@ export async function startFileServer(): Promise<FileServer> {
       res.writeHead(302, { location: `${storeUrl}/f/${name}` }).end();
       return;
     }
+    if (kind === "loop") {
+      record("site", req, 302);
+      res.writeHead(302, { location: "/loop/again" }).end();
+      return;
+    }
+    if (kind === "to") {
+      // Redirect to an arbitrary URL given in ?u= (for protocol checks).
+      record("site", req, 302);
+      res.writeHead(302, { location: url.searchParams.get("u") ?? "/" }).end();
+      return;
+    }
     if (kind === "private") {
       if (req.headers.authorization !== `Bearer ${token}`) {
         record("site", req, 404);
