@@ -273,10 +273,12 @@ export class CachedInterrogator {
         report(undefined, circlesDone);
       });
       markComplete(shared);
+      // the newest timestamp (ISO strings sort like the times they denote)
       reference = shared
-        .map((c) => store.circleState(c.id)?.syncedUntil ?? "")
-        .reduce((a, b) => (b > a ? b : a), "");
-      if (reference === "") reference = undefined;
+        .map((c) => store.circleState(c.id)?.syncedUntil)
+        .filter((t): t is string => typeof t === "string")
+        .sort()
+        .at(-1);
       circlesDone += shared.length;
       report(undefined, circlesDone);
     }
