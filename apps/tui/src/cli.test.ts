@@ -18,8 +18,15 @@ afterAll(async () => {
 });
 
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runWith({ tty: false }, ...argv);
+}
+
+async function runWith(
+  opts: { tty: boolean },
+  ...argv: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
-  const stderr = new PassThrough();
+  const stderr = Object.assign(new PassThrough(), { isTTY: opts.tty, columns: 80 });
   let out = "";
   let err = "";
   stdout.on("data", (c: Buffer) => {
@@ -122,6 +129,25 @@ describe("dcor subcommands", () => {
       (await readFile(path.join(target, "figshare-11302595-v1", "blood_0.06_condensed.rtdc")))
         .length,
     ).toBeGreaterThan(0);
+  });
+
+  it("draws a progress bar on a terminal", async () => {
+    const rule = emu.faults.add({ route: "object", bytesPerSecond: 200_000 });
+    try {
+      const r = await runWith(
+        { tty: true },
+        "download",
+        "figshare-11302595-v1",
+        "--server",
+        emu.url,
+        "--dir",
+        path.join(dir, "tty"),
+      );
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/\r\x1b\[2K[█▏▎▍▌▋▊▉·]{20}\s+\d+%/);
+    } finally {
+      emu.faults.remove(rule);
+    }
   });
 
   it("lists circles and collections", async () => {

@@ -81,11 +81,14 @@ export function renderApp(client: Client, props: Partial<AppProps> = {}): Render
 }
 
 /** Retry `assertion` until it passes or `timeoutMs` elapses (then rethrow its last error). */
-export async function waitFor(assertion: () => void, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(
+  assertion: () => void | Promise<void>,
+  timeoutMs = 15_000,
+): Promise<void> {
   const start = Date.now();
   for (;;) {
     try {
-      assertion();
+      await assertion();
       return;
     } catch (err) {
       if (Date.now() - start > timeoutMs) throw err;

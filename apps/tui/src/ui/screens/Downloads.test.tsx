@@ -96,4 +96,26 @@ describe("Downloads", () => {
       await c.close();
     }
   });
+
+  it("cancels and retries a download", async () => {
+    const c = await makeClient(emu);
+    const rule = emu.faults.add({ route: "object", bytesPerSecond: 10_000 });
+    const app = renderApp(c.client);
+    try {
+      await openFirstDataset(app, "Whole blood measured at three flow rates");
+      await press(app, "d");
+      await waitFor(() => expect(app.lastFrame()).toContain("Queued"));
+      await press(app, KEYS.tab);
+      await waitFor(() => expect(app.lastFrame()).toMatch(/blood_0\.06\.rtdc\s+(loading|queued)/));
+      await press(app, "x");
+      await waitFor(() => expect(app.lastFrame()).toMatch(/blood_0\.06\.rtdc\s+cancelled/));
+      emu.faults.remove(rule);
+      await press(app, "r");
+      await waitFor(() => expect(app.lastFrame()).toContain("1 downloads, 1 done"), 60_000);
+    } finally {
+      emu.faults.remove(rule);
+      app.unmount();
+      await c.close();
+    }
+  });
 });
