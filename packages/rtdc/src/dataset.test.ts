@@ -255,6 +255,33 @@ describe("basins", () => {
     await src.close();
   });
 
+  it("reads internal basins (basin_events), mapped and same", async () => {
+    const path = join(dir, "internal.rtdc");
+    await writeRtdc(path, {
+      features: { deform: new Float32Array([0.1, 0.2, 0.3]) },
+      basins: [
+        {
+          name: "mapped",
+          type: "internal",
+          mapping: [2, 0, 1],
+          internalData: { area_um: [10, 20, 30] },
+        },
+      ],
+    });
+    const ds = await openDataset(path);
+    expect(ds.features).toContain("area_um");
+    expect(Array.from(await ds.get("area_um"))).toEqual([30, 10, 20]);
+    await ds.close();
+    const same = join(dir, "internal-same.rtdc");
+    await writeRtdc(same, {
+      features: { deform: new Float32Array([0.1, 0.2]) },
+      basins: [{ name: "same", type: "internal", internalData: { bright_avg: [5, 6] } }],
+    });
+    const ds2 = await openDataset(same);
+    expect(Array.from(await ds2.get("bright_avg"))).toEqual([5, 6]);
+    await ds2.close();
+  });
+
   it("survives a basin cycle", async () => {
     const sub = await mkdtemp(join(dir, "c-"));
     const a = join(sub, "a.rtdc");

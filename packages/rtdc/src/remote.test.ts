@@ -140,6 +140,41 @@ describe("remote files over HTTP range requests", () => {
 });
 
 describe("DCOR resources", () => {
+  it("follows a 'dcor' basin of a local file through the API", async () => {
+    const res = emu.catalog.datasets
+      .flatMap((d) => (d as { resources?: { id: string; name: string }[] }).resources ?? [])
+      .find((r) => r.name === "big.rtdc");
+    const api = new CKANAPI({ server: emu.url });
+    // (An earlier test replaced big.rtdc: take the resource's current event count.)
+    const current = await openDataset(res?.id as string, { api });
+    const n = current.length;
+    const feat = current.featuresScalar.includes("area_um") ? "area_um" : "deform";
+    await current.close();
+    const local = join(dir, "refers-to-dcor.rtdc");
+    await writeRtdc(local, {
+      features: { userdef1: new Float32Array(n) },
+      basins: [
+        {
+          name: "on DCOR",
+          type: "remote",
+          format: "dcor",
+          urls: [api.dcservUrl(res?.id as string)],
+          features: [feat],
+        },
+      ],
+    });
+    const ds = await openDataset(local, { api });
+    expect(ds.basins[0]?.format).toBe("dcor");
+    const area = await ds.get(feat);
+    expect(area.length).toBe(n);
+    expect(ds.basins[0]?.available).toBe(true);
+    await ds.close();
+    // Without an API client the basin is skipped, not fatal.
+    const ds2 = await openDataset(local);
+    await expect(ds2.get(feat)).rejects.toThrow(/not available/);
+    await ds2.close();
+  }, 120_000);
+
   it("opens a private resource through presigned basins and refreshes them before expiry", async () => {
     const alice = emu.users.find((u) => u.name === "alice");
     const api = new CKANAPI({ server: emu.url, apiKey: alice?.token as string });
