@@ -6,7 +6,6 @@ import {
   press,
   renderApp,
   startTestEmulator,
-  tick,
   waitFor,
 } from "../testing/harness.js";
 

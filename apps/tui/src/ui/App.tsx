@@ -1,5 +1,5 @@
 import { Box, Text, useApp } from "ink";
-import { useCallback, useEffect, useMemo, useReducer, useRef } from "react";
+import { useEffect, useMemo, useReducer, useRef } from "react";
 import { copyToClipboard } from "../lib/clipboard.js";
 import { describeError } from "../lib/errors.js";
 import { elideMiddle, fit } from "../lib/text.js";

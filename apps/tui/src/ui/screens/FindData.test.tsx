@@ -1,3 +1,4 @@
+import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Emulator,
@@ -7,7 +8,6 @@ import {
   renderApp,
   startTestEmulator,
   type TestClient,
-  tick,
   waitFor,
 } from "../../testing/harness.js";
 
@@ -24,7 +24,12 @@ afterAll(async () => {
 
 describe("Find Data", () => {
   it("lists the latest datasets, searches as you type and opens a dataset", async () => {
-    const app = renderApp(anon.client);
+    const clipboard = { text: "" };
+    const terminal = Object.assign(new PassThrough(), { isTTY: true });
+    terminal.on("data", (c: Buffer) => {
+      clipboard.text += c.toString("utf8");
+    });
+    const app = renderApp(anon.client, { clipboardOut: terminal as unknown as NodeJS.WriteStream });
     try {
       await waitFor(() =>
         expect(app.lastFrame()).toContain("Whole blood measured at three flow rates"),
@@ -56,6 +61,18 @@ describe("Find Data", () => {
         expect(frame).toContain("M001_data.rtdc");
         expect(frame).toContain("Events");
       });
+      // copy the resource id and the dcserv URL via OSC 52 (to a stand-in terminal)
+      await press(app, "y");
+      await waitFor(() => expect(app.lastFrame()).toContain("Copied resource id to the clipboard"));
+      const ds = await anon.client.dataset("figshare-7771184-v2");
+      const rid = ds.resources?.[0]?.id ?? "";
+      expect(clipboard.text).toContain(`]52;c;${Buffer.from(rid).toString("base64")}`);
+      await press(app, "u");
+      await waitFor(() =>
+        expect(clipboard.text).toContain(
+          Buffer.from(anon.client.dcservUrl(rid)).toString("base64"),
+        ),
+      );
       await press(app, "w");
       await waitFor(() =>
         expect(app.lastFrame()).toContain(`Web page: ${emu.url}/dataset/figshare-7771184-v2`),
