@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { RtdcError } from "../errors.js";
 import { applyMask, Filter, FilterError, PolygonFilter, PolygonFilterError } from "./index.js";
 import { downsampleRandomKeep, MT19937 } from "./random.js";
 
@@ -181,6 +182,7 @@ describe(".poly text format", () => {
     } catch (err) {
       expect(err).toBeInstanceOf(PolygonFilterError);
       expect((err as PolygonFilterError).code).toBe("RTDC_POLYGON_INVALID");
+      expect(err).toBeInstanceOf(RtdcError);
       expect((err as PolygonFilterError).line).toBe(4);
     }
     expect(() => PolygonFilter.parse("[Polygon 00000000]\nX Axis = a\n")).toThrow(/Y Axis/);
@@ -249,6 +251,13 @@ describe("Filter", () => {
     await f.apply(get, names);
     expect(Array.from(f.all)).toEqual([0, 1, 1, 1, 1, 1]);
     expect(() => f.setBox("deform", Number.NaN, 1)).toThrow(FilterError);
+    try {
+      f.setBox("deform", 1, Number.NaN);
+    } catch (err) {
+      expect(err).toBeInstanceOf(RtdcError);
+      expect((err as FilterError).code).toBe("RTDC_FILTER_INVALID");
+      expect((err as FilterError).context.feature).toBe("deform");
+    }
   });
 
   it("remove-invalid drops NaN/inf in any scalar feature; reads each feature once", async () => {

@@ -3,16 +3,19 @@
  * remove-invalid (NaN/inf in any scalar feature), polygon filters, a manual mask and
  * "limit events" (dclab's seeded random downsampling). `all` is their AND.
  */
+import { RtdcError } from "../errors.js";
 import type { PolygonFilter } from "./polygon.js";
 import { downsampleRandomKeep } from "./random.js";
 
 export { PolygonFilter, PolygonFilterError, type PolygonFilterOptions } from "./polygon.js";
 
 /** Invalid filter settings (code "RTDC_FILTER_INVALID"). */
-export class FilterError extends Error {
-  readonly code = "RTDC_FILTER_INVALID";
-  constructor(message: string) {
-    super(message);
+export class FilterError extends RtdcError {
+  constructor(message: string, feature?: string) {
+    super("RTDC_FILTER_INVALID", message, {
+      action: "filter",
+      ...(feature === undefined ? {} : { feature }),
+    });
     this.name = "FilterError";
   }
 }
@@ -98,7 +101,10 @@ export class Filter {
       typeof min !== "number" ||
       typeof max !== "number"
     ) {
-      throw new FilterError(`box filter "${feature}": min and max must be numbers, not NaN`);
+      throw new FilterError(
+        `box filter "${feature}": min and max must be numbers, not NaN`,
+        feature,
+      );
     }
     this.box.set(feature.toLowerCase(), { min, max });
   }
@@ -145,7 +151,7 @@ export class Filter {
       if (!data) {
         data = await getFeature(name);
         if (data.length !== n) {
-          throw new FilterError(`feature "${name}" has ${data.length} events, expected ${n}`);
+          throw new FilterError(`feature "${name}" has ${data.length} events, expected ${n}`, name);
         }
         cache.set(name, data);
       }

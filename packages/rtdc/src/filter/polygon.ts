@@ -1,12 +1,14 @@
 /** Polygon filters and dclab's `.poly` text format (`polygon_filter.py`). */
+import { RtdcError } from "../errors.js";
 
 /** Malformed polygon filter or `.poly` text (code "RTDC_POLYGON_INVALID"). */
-export class PolygonFilterError extends Error {
-  readonly code = "RTDC_POLYGON_INVALID";
+export class PolygonFilterError extends RtdcError {
   /** 1-based line of the `.poly` text, when parsing. */
   readonly line: number | undefined;
   constructor(message: string, line?: number) {
-    super(line === undefined ? message : `${message} (line ${line})`);
+    super("RTDC_POLYGON_INVALID", line === undefined ? message : `${message} (line ${line})`, {
+      action: "polygon filter",
+    });
     this.name = "PolygonFilterError";
     this.line = line;
   }

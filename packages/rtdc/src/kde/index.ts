@@ -2,6 +2,7 @@
  * Kernel density estimates for scatter and contour plots, reproducing dclab's `get_kde_scatter`
  * and `get_kde_contour` on plain arrays (the caller applies the dataset's filter first).
  */
+import { RtdcError } from "../errors.js";
 import { binWidthPercentile, minMax } from "./binning.js";
 import { type GaussKdeOptions, gaussExactPlan, kdeGaussBinned, kdeGaussExact } from "./gauss.js";
 import { type HistogramKdeOptions, kdeHistogram } from "./histogram.js";
@@ -76,10 +77,9 @@ export interface KdeContourResult {
 }
 
 /** Invalid KDE input or options (code "RTDC_KDE_INVALID"). */
-export class KdeInputError extends Error {
-  readonly code = "RTDC_KDE_INVALID";
+export class KdeInputError extends RtdcError {
   constructor(message: string) {
-    super(message);
+    super("RTDC_KDE_INVALID", message, { action: "kde" });
     this.name = "KdeInputError";
   }
 }

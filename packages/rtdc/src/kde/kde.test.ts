@@ -1,5 +1,6 @@
 /** Always-run KDE tests on synthetic data with independently known answers. */
 import { describe, expect, it } from "vitest";
+import { RtdcError } from "../errors.js";
 import { roundHalfEven } from "./binning.js";
 import { fastExp } from "./fastexp.js";
 import { histogram2d, histogramEdges } from "./histogram.js";
@@ -372,6 +373,7 @@ describe("kdeScatter", () => {
       kdeScatter([1], [1], { kdeType: "x" as never });
     } catch (err) {
       expect((err as KdeInputError).code).toBe("RTDC_KDE_INVALID");
+      expect(err).toBeInstanceOf(RtdcError);
     }
   });
 });

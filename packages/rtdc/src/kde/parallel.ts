@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { RtdcError } from "../errors.js";
 import { createKernels, type KernelTaskData, kernels } from "./kernels.js";
 
 // `__name` neutralises esbuild's keepNames helper should a transpiler have inserted it.
@@ -34,10 +35,9 @@ export interface KdeParallelOptions {
 }
 
 /** A worker failed (code "RTDC_KDE_WORKER"). */
-export class KdeWorkerError extends Error {
-  readonly code = "RTDC_KDE_WORKER";
+export class KdeWorkerError extends RtdcError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super("RTDC_KDE_WORKER", message, { action: "kde" }, options);
     this.name = "KdeWorkerError";
   }
 }
