@@ -158,7 +158,7 @@ export function volume(c: ContourXY, posX: number, posY: number, pixelSize: numb
     cx[i] = (c.x[i] as number) - posX / pixelSize;
     cr[i] = (c.y[i] as number) - posY / pixelSize;
   }
-  const right = cr.map((v) => (v < 0 ? 0 : v));
+  const right = cr.map((v) => Math.max(0, v));
   const left = cr.map((v) => (v > 0 ? 0 : -v));
   const volRight = volRevolve(right, cx, pixelSize);
   const volLeft = volRevolve(left.slice().reverse(), cx.slice().reverse(), pixelSize);
