@@ -433,6 +433,28 @@ describe("DownloadManager (generic core)", () => {
     );
   });
 
+  it("rapid pause/resume cycles never run two transfers of one job at once", async () => {
+    const dm = await setup({ bandwidthLimit: 150_000 });
+    const bytes = seededBytes(500_000, 23);
+    srv.setFile("pr.bin", bytes);
+    const job = dm.add({ url: srv.fileUrl("pr.bin"), directory: dir });
+    await new Promise<void>((r) => job.on("progress", (p) => p.bytes > 30_000 && r()));
+    for (let i = 0; i < 3; i++) {
+      dm.pause(job.id);
+      dm.resume(job.id);
+      await new Promise((r) => setTimeout(r, 30)); // let the stopped run wind down meanwhile
+    }
+    dm.pause(job.id);
+    await new Promise((r) => setTimeout(r, 300));
+    // A paused job writes nothing: no run may be left going in the background.
+    const sizeA = (await stat(job.partPath)).size;
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await stat(job.partPath)).size).toBe(sizeA);
+    expect(job.state).toBe("paused");
+    dm.resume(job.id);
+    expect((await job.done).sha256).toBe(sha256(bytes));
+  });
+
   it("respects the concurrency limit", async () => {
     const dm = await setup({ concurrency: 2 });
     let active = 0;

@@ -428,8 +428,11 @@ export class DownloadManager extends EventEmitter<DownloadManagerEvents> {
           this.fail(job, err);
         }
       } finally {
-        rt.controller = undefined;
-        this.runningIds.delete(job.id);
+        // A resume may already have started the next run; only clear what is ours.
+        if (rt.controller === controller) {
+          rt.controller = undefined;
+          this.runningIds.delete(job.id);
+        }
         this.pump();
       }
     })();
