@@ -3,11 +3,14 @@
  * a temporary name and renamed into place in one step, so concurrent processes never see (or
  * corrupt) a half-written cache: the first rename wins, the others drop their copy.
  */
+
+import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   condenseData,
   infoFromData,
@@ -59,6 +62,9 @@ export async function hashFile(
   }
   return { size, md5: md5.digest("hex"), sha256: sha.digest("hex") };
 }
+
+/** One file's entry in a cache folder's manifest. */
+export type ManifestEntry = Manifest["entries"][string];
 
 interface Manifest {
   version: number;
@@ -209,6 +215,88 @@ async function storeEntry(
 }
 
 /** Generates (or reuses) the `.rtdc` files for `specs`; keyed by `spec.key`. */
+/** Writes one generated file and its condensed copy into `dir`; returns its manifest entry. */
+export async function generateEntry(
+  spec: SampleFileSpec,
+  seed: number,
+  dir: string,
+): Promise<ManifestEntry> {
+  const name = `${spec.key}.rtdc`;
+  const filePath = path.join(dir, name);
+  const condensedName = `${spec.key}_condensed.rtdc`;
+  const data = generateRtdcData(spec, seed);
+  const condensed = condenseData(data, name);
+  await writeRtdc(filePath, data);
+  await writeRtdc(path.join(dir, condensedName), condensed);
+  return {
+    file: { name, ...(await hashFile(filePath)) },
+    condensed: { name: condensedName, ...(await hashFile(path.join(dir, condensedName))) },
+    info: infoFromData(data),
+    condensedInfo: infoFromData(condensed),
+  };
+}
+
+/** Rough cost of generating a file, to balance the work between generator processes. */
+function cost(spec: SampleFileSpec): number {
+  return spec.events * (1 + (spec.images ? 40 : 0) + (spec.fluorescence ? 6 : 0)) + 2000;
+}
+
+/** Splits specs into `n` parts of similar cost (greedy, largest first). */
+function splitSpecs(specs: SampleFileSpec[], n: number): SampleFileSpec[][] {
+  const parts = Array.from({ length: n }, () => ({ cost: 0, specs: [] as SampleFileSpec[] }));
+  for (const spec of [...specs].sort((x, y) => cost(y) - cost(x))) {
+    const part = parts.reduce((lo, p) => (p.cost < lo.cost ? p : lo));
+    part.specs.push(spec);
+    part.cost += cost(spec);
+  }
+  return parts.map((p) => p.specs).filter((p) => p.length);
+}
+
+/**
+ * Generates files in a child process: the HDF5 work runs in parallel on several cores, and the
+ * wasm heap it grows (it never shrinks) is not left behind in the caller's process.
+ */
+function generateInChild(
+  specs: SampleFileSpec[],
+  seed: number,
+  dir: string,
+): Promise<Manifest["entries"]> {
+  const here = fileURLToPath(import.meta.url);
+  const fromSource = here.endsWith(".ts");
+  const script = path.join(path.dirname(here), fromSource ? "gen-worker.ts" : "gen-worker.js");
+  const args = [...(fromSource ? ["--import", "tsx"] : []), script];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, NODE_OPTIONS: "" },
+    });
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), 300_000);
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      err += c.toString();
+    });
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`generator exited with ${code}: ${err.slice(-500)}`));
+      try {
+        resolve(JSON.parse(out) as Manifest["entries"]);
+      } catch (e) {
+        reject(e);
+      }
+    });
+    child.stdin.end(JSON.stringify({ specs, seed, dir }));
+  });
+}
+
+/** Generates (or reuses) the `.rtdc` files for `specs`; keyed by `spec.key`. */
 export async function ensureSampleFiles(
   specs: SampleFileSpec[],
   seed: number,
@@ -219,22 +307,18 @@ export async function ensureSampleFiles(
     .digest("hex")
     .slice(0, 16)}`;
   return ensureFolder(root, id, async (tmp) => {
-    const entries: Manifest["entries"] = {};
-    for (const spec of specs) {
-      const name = `${spec.key}.rtdc`;
-      const filePath = path.join(tmp, name);
-      const condensedName = `${spec.key}_condensed.rtdc`;
-      const data = generateRtdcData(spec, seed);
-      const condensed = condenseData(data, name);
-      await writeRtdc(filePath, data);
-      await writeRtdc(path.join(tmp, condensedName), condensed);
-      entries[spec.key] = {
-        file: { name, ...(await hashFile(filePath)) },
-        condensed: { name: condensedName, ...(await hashFile(path.join(tmp, condensedName))) },
-        info: infoFromData(data),
-        condensedInfo: infoFromData(condensed),
-      };
+    const workers = Math.max(1, Math.min(2, os.availableParallelism?.() ?? os.cpus().length));
+    try {
+      const parts = await Promise.all(
+        splitSpecs(specs, workers).map((part) => generateInChild(part, seed, tmp)),
+      );
+      const entries: Manifest["entries"] = Object.assign({}, ...parts);
+      if (specs.every((s) => entries[s.key])) return entries;
+    } catch {
+      // no child process possible here (or it failed): generate in this process instead
     }
+    const entries: Manifest["entries"] = {};
+    for (const spec of specs) entries[spec.key] = await generateEntry(spec, seed, tmp);
     return entries;
   });
 }
