@@ -3,6 +3,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sharedDataDir } from "@dcor/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDataset } from "./dataset.js";
 import { RtdcError, RtdcFormatError } from "./errors.js";
@@ -92,5 +93,49 @@ describe("bad input", () => {
     const ds = await openDataset(good);
     expect((await ds.get("area_cvx")).length).toBe(40);
     await ds.close();
+  }, 300_000);
+});
+
+const shared = sharedDataDir();
+if (!shared) console.log("fletcher32 fuzz test skipped: shared data folder not found");
+
+describe.skipIf(!shared)("checksummed files", () => {
+  it("fuzz: a flipped byte in a fletcher32 file is an error or harmless, never garbage", async () => {
+    const src = join(shared as string, "rtdc", "example.rtdc"); // fletcher32, uncompressed
+    const original = new Uint8Array(await readFile(src));
+    const ds0 = await openDataset(src);
+    const reference = new Map<string, ArrayLike<number>>();
+    for (const f of ds0.featuresInnate) reference.set(f, await ds0.get(f));
+    await ds0.close();
+    const rnd = lcg(99);
+    const outcomes: Record<string, number> = {};
+    for (let k = 0; k < 25; k++) {
+      const m = original.slice();
+      const at = Math.floor(m.length * (0.05 + 0.95 * rnd()));
+      m[at] = (m[at] as number) ^ 0x5a;
+      const p = join(dir, `fl32-${k}.rtdc`);
+      await writeFile(p, m);
+      let outcome = "identical";
+      try {
+        const ds = await openDataset(p);
+        try {
+          for (const [f, want] of reference) {
+            const got = await ds.get(f);
+            for (let i = 0; i < want.length; i++) {
+              if (!Object.is(got[i], want[i]))
+                throw new Error(`garbage in '${f}' after flipping byte ${at}`);
+            }
+          }
+        } finally {
+          await ds.close();
+        }
+      } catch (err) {
+        if (!(err instanceof RtdcError)) throw err;
+        outcome = err.code;
+      }
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    }
+    console.log("fletcher32 fuzz outcomes", outcomes);
+    expect(outcomes.RTDC_FORMAT ?? 0).toBeGreaterThan(0);
   }, 300_000);
 });
