@@ -199,6 +199,18 @@ describe("fault injection", () => {
 });
 
 describe("stats", () => {
+  // a fresh emulator: no late-finishing request of another test can land in these counts
+  let emu: Emulator;
+  let objectUrl: string;
+  beforeAll(async () => {
+    emu = await startEmulator();
+    objectUrl = (emu.catalog.datasets.find((d) => d.name === "figshare-7771184-v2") as Json)
+      .resources[2].s3_url;
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+
   it("counts requests and body bytes per route, with a log", async () => {
     const r1 = await fetch(`${emu.apiUrl}status_show`);
     const apiBytes = (await r1.arrayBuffer()).byteLength;
