@@ -29,12 +29,20 @@ export async function startTui(opts: StartTuiOptions): Promise<void> {
     process.once("exit", restore);
   }
   const stdin = process.stdin.isTTY ? process.stdin : pipedStdin(process.stdin);
-  const createClient = (settings: Settings) =>
-    new Client({
+  // Every client made during the session, to close (and save the download queue) before exit.
+  const clients: Client[] = [];
+  const createClient = (settings: Settings) => {
+    const previous = clients.at(-1);
+    const client = new Client({
       settings,
       downloadDir: settings.downloadDir ?? opts.downloadDir,
       stateDir: opts.stateDir,
+      // The wizard replaced the settings: the old client hands the queue over once closed.
+      after: previous?.close(),
     });
+    clients.push(client);
+    return client;
+  };
   const instance = render(
     <ErrorBoundary>
       <Root
@@ -52,6 +60,7 @@ export async function startTui(opts: StartTuiOptions): Promise<void> {
     await instance.waitUntilExit();
   } finally {
     instance.cleanup();
+    await Promise.allSettled(clients.map((c) => c.close()));
     restore();
     process.off("exit", restore);
   }

@@ -26,6 +26,11 @@ export interface ClientOptions {
   stateDir: string;
   /** Per-request timeout in ms. @default 30000 */
   timeout?: number;
+  /**
+   * Settles when the previous client of this session has released the download queue (one
+   * queue, one state directory: never two managers on it at once).
+   */
+  after?: Promise<unknown>;
 }
 
 /** Connection checks must not hang the status line. */
@@ -97,7 +102,7 @@ export function verifySettings(
 export class Client implements DcorClient {
   readonly api: CKANAPI;
   readonly interrogator: APIInterrogator;
-  readonly #downloadOptions: { directory: string; stateDir: string };
+  readonly #downloadOptions: { directory: string; stateDir: string; after?: Promise<unknown> };
   #downloads: (DownloadsService & { close(): Promise<void> }) | undefined;
 
   constructor(opts: ClientOptions) {
@@ -107,7 +112,11 @@ export class Client implements DcorClient {
       timeout: opts.timeout ?? 30_000,
     });
     this.interrogator = new APIInterrogator(this.api);
-    this.#downloadOptions = { directory: opts.downloadDir, stateDir: opts.stateDir };
+    this.#downloadOptions = {
+      directory: opts.downloadDir,
+      stateDir: opts.stateDir,
+      after: opts.after,
+    };
   }
 
   /** The download queue, restored from its state directory on first use. */
@@ -187,7 +196,13 @@ export class Client implements DcorClient {
     return openPreviewSession({ api: this.api, resourceId, signal: opts.signal });
   }
 
-  async close(): Promise<void> {
-    await this.#downloads?.close();
+  #closing: Promise<void> | undefined;
+
+  /** Stop the download queue (its state is saved); safe to call more than once. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#downloads?.close();
+    })();
+    return this.#closing;
   }
 }

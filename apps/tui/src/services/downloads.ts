@@ -8,6 +8,8 @@ export interface DownloadsServiceOptions {
   stateDir: string;
   /** Parallel transfers. @default 3 */
   concurrency?: number;
+  /** Wait for this before restoring the queue (the previous owner of `stateDir` closing). */
+  after?: Promise<unknown>;
 }
 
 function stateOf(job: DownloadJob): DownloadState {
@@ -55,8 +57,11 @@ export function createDownloadsService(
   let restoreError: unknown;
   // Loaded after the first frame: the queue is restored in the background.
   const lib = import("@dcor/download");
-  const ready: Promise<DownloadManager | undefined> = lib
-    .then((dl) =>
+  const ready: Promise<DownloadManager | undefined> = Promise.all([
+    lib,
+    opts.after?.catch(() => {}),
+  ])
+    .then(([dl]) =>
       dl.DownloadManager.restore({
         stateDir: opts.stateDir,
         concurrency: opts.concurrency ?? 3,

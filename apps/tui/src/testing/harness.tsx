@@ -106,10 +106,10 @@ export async function press(
   ...keys: string[]
 ): Promise<void> {
   for (const key of keys) {
-    await tick(50);
+    await tick(80);
     app.stdin.write(key);
   }
-  await tick(50);
+  await tick(80);
 }
 
 /** Let Ink process pending input and effects. */
