@@ -8,6 +8,7 @@ import { type Emulator, startEmulator } from "@dcor/emulator";
 import { Agent, type Dispatcher } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
+  addCircle,
   addCollection,
   addDataset,
   addResource,
@@ -30,6 +31,8 @@ interface Ds {
   name: string;
   resources: Res[];
   groups?: { name: string }[];
+  organization?: { name: string } | null;
+  state?: string;
 }
 const datasets = () => emu.catalog.datasets as unknown as Ds[];
 const managers: DownloadManager[] = [];
@@ -234,6 +237,18 @@ describe("DCOR layer against @dcor/emulator", () => {
     expect(
       new Set(jobs.map((j) => (j.meta as { dcor: { datasetName: string } }).dcor.datasetName)),
     ).toEqual(new Set(expected.map((d) => d.name)));
+    await Promise.all(jobs.map((j) => j.done));
+    await checkAll(jobs);
+  });
+
+  it("addCircle queues every (visible, active) dataset of a circle", async () => {
+    const { dm, api, dir } = await setup({}, "alice");
+    const expected = (emu.catalog.visibleDatasets("alice") as unknown as Ds[]).filter(
+      (d) => d.organization?.name === "alice-lab" && d.state === "active",
+    );
+    expect(expected.length).toBeGreaterThan(1);
+    const jobs = await addCircle(dm, api, "alice-lab", { directory: dir, pageSize: 3 });
+    expect(jobs).toHaveLength(expected.reduce((n, d) => n + d.resources.length, 0));
     await Promise.all(jobs.map((j) => j.done));
     await checkAll(jobs);
   });
