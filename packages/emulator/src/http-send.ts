@@ -192,7 +192,8 @@ export async function send(
         }
         await write(res, part);
         sent += part.length;
-        if (bps) {
+        // pace the next slice (not after the last one: the response ends and is counted at once)
+        if (bps && sent < length) {
           const due = started + (sent / bps) * 1000;
           const wait = due - Date.now();
           if (wait > 0) await sleep(wait);
