@@ -114,6 +114,7 @@ describe("kill -9 mid-transfer, then restore", () => {
     try {
       const job = dm.get("killed-job")!;
       expect(job).toBeDefined();
+      expect(job.progress.bytes).toBe(partSize);
       const result = await job.done;
       expect(result.sha256).toBe(sha256(BYTES));
       expect(sha256(await readFile(dest))).toBe(sha256(BYTES));

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { rm } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import {
   CancelledError,
@@ -138,6 +138,14 @@ export class DownloadManager extends EventEmitter<DownloadManagerEvents> {
       }
       const state: JobState = ACTIVE.has(rec.state) ? "queued" : rec.state;
       const job = new DownloadJob({ ...rec, state });
+      if (state !== "done") {
+        // Show the bytes already on disk before the job runs again.
+        const have = await stat(job.partPath).then(
+          (st) => st.size,
+          () => 0,
+        );
+        job._progress = { ...job._progress, bytes: have };
+      }
       dm.register(job);
       if (state === "error") job._reject(rec.error ? fromReason(rec.error) : new Error("failed"));
       if (state === "done" && rec.result) job._resolve(rec.result);
