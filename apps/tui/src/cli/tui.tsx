@@ -1,4 +1,7 @@
+import { appendFileSync, mkdirSync } from "node:fs";
+import path from "node:path";
 import { PassThrough } from "node:stream";
+import { format } from "node:util";
 import { render } from "ink";
 import type { Settings, SettingsStore } from "../config/settings.js";
 import { Client, verifySettings } from "../services/client.js";
@@ -28,6 +31,21 @@ export async function startTui(opts: StartTuiOptions): Promise<void> {
     stdout.write(ALT_SCREEN_ON);
     process.once("exit", restore);
   }
+  // Console output (e.g. React's report of an error the ErrorBoundary caught) would scribble over
+  // the screen: it goes to a log file in the state directory instead.
+  const logFile = path.join(opts.stateDir, "..", "dcor-tui.log");
+  const original = { error: console.error, warn: console.warn, log: console.log };
+  const toLog = (...args: unknown[]) => {
+    try {
+      mkdirSync(path.dirname(logFile), { recursive: true });
+      appendFileSync(logFile, `${new Date().toISOString()} ${format(...args)}\n`, { mode: 0o600 });
+    } catch {
+      // nowhere to log: drop it rather than break the screen
+    }
+  };
+  console.error = toLog;
+  console.warn = toLog;
+  console.log = toLog;
   const stdin = process.stdin.isTTY ? process.stdin : pipedStdin(process.stdin);
   // Every client made during the session, to close (and save the download queue) before exit.
   const clients: Client[] = [];
@@ -54,13 +72,14 @@ export async function startTui(opts: StartTuiOptions): Promise<void> {
         demo={opts.demo}
       />
     </ErrorBoundary>,
-    { exitOnCtrlC: false, stdin },
+    { exitOnCtrlC: false, stdin, patchConsole: false },
   );
   try {
     await instance.waitUntilExit();
   } finally {
     instance.cleanup();
     await Promise.allSettled(clients.map((c) => c.close()));
+    Object.assign(console, original);
     restore();
     process.off("exit", restore);
   }

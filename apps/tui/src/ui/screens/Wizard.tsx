@@ -131,7 +131,12 @@ export function Wizard({ verify, onDone, onCancel, servers, width, height }: Wiz
     { isActive: step.kind === "server" || step.kind === "token" },
   );
   const result = step.kind === "check" ? step : undefined;
-  const accepted = result?.status && (result.status.state === "ok" || !result.settings.apiKey);
+  // A server that is down for now may be saved for anonymous use; a bad address or token not.
+  const OFFLINE_STATES = ["no-connection", "timeout", "maintenance"];
+  const accepted =
+    result?.status &&
+    (result.status.state === "ok" ||
+      (!result.settings.apiKey && OFFLINE_STATES.includes(result.status.state)));
   useKeymap(
     "picker",
     {
