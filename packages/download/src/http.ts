@@ -29,6 +29,15 @@ export interface OpenRequest {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const RESERVED_HEADERS = new Set([
+  "range",
+  "if-range",
+  "accept-encoding",
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+]);
 
 /** Errors raised by a body sink on purpose; passed through unchanged by {@link streamResponse}. */
 export class SinkError extends Error {}
@@ -54,7 +63,9 @@ function authHeaders(req: OpenRequest, url: URL, origin: string): Record<string,
   if (url.origin === origin && req.headersFor) {
     const auth = req.headersFor(url) ?? {};
     for (const [k, v] of Object.entries(auth)) {
-      headers[k.toLowerCase()] = v;
+      const name = k.toLowerCase();
+      if (RESERVED_HEADERS.has(name)) continue; // the manager owns these (resume, framing)
+      headers[name] = v;
       req.secrets.add(v);
       const bearer = /^(?:bearer|token|basic)\s+(.+)$/i.exec(v);
       if (bearer?.[1]) req.secrets.add(bearer[1]);
