@@ -1,18 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
+import { crc32 } from "node:zlib";
 import { basinLines } from "./basins.js";
 import { CONFIG_METADATA, type ConfigValue, configKeyKind } from "./config.js";
 import type { ExportOptions, RtdcContour, RtdcDataset } from "./dataset.js";
 import { RtdcWriteError } from "./errors.js";
 import { featureExists, isScalarFeature } from "./features.js";
 import { writeHdf5 } from "./hdf5/client.js";
-import type {
-  TypedArrayOut,
-  WriteAttr,
-  WriteDataset,
-  WriteFilter,
-  WritePlan,
+import {
+  CHUNK_CRC_ATTR,
+  type TypedArrayOut,
+  type WriteAttr,
+  type WriteDataset,
+  type WriteFilter,
+  type WritePlan,
 } from "./hdf5/protocol.js";
 
 /** An image-like feature (`image`, `image_bg`, `mask`, …): `shape` = [events, height, width]. */
@@ -350,6 +352,20 @@ export function planRtdc(data: WriteRtdcData, options: WriteOptions = {}): Write
     const { key, lines } = basinLines(def as never);
     datasets.push({ path: `basins/${key}`, kind: "strings", data: lines });
   });
+  // Per-chunk CRC-32 of the raw data: h5wasm cannot add fletcher32, and zstd frames carry no
+  // checksum, so without it a flipped byte could decode to silently wrong values.
+  for (const d of datasets) {
+    if (d.kind !== "numeric") continue;
+    const bytes = new Uint8Array(d.data.buffer, d.data.byteOffset, d.data.byteLength);
+    const rows = d.chunks[0] as number;
+    const n = d.shape[0] as number;
+    const rowBytes = n > 0 ? d.data.byteLength / n : 0;
+    const crcs = new Uint32Array(Math.ceil(n / rows));
+    for (let k = 0; k < crcs.length; k++) {
+      crcs[k] = crc32(bytes.subarray(k * rows * rowBytes, Math.min((k + 1) * rows, n) * rowBytes));
+    }
+    d.attrs = { ...(d.attrs ?? {}), [CHUNK_CRC_ATTR]: { t: "u32Array", v: crcs } };
+  }
   return { attrs, groups: [...groups], datasets };
 }
 

@@ -67,7 +67,14 @@ export type WriteAttr =
   | { t: "float"; v: number }
   | { t: "bool"; v: boolean }
   | { t: "string"; v: string }
-  | { t: "floatArray"; v: Float64Array; shape: number[] };
+  | { t: "floatArray"; v: Float64Array; shape: number[] }
+  | { t: "u32Array"; v: Uint32Array };
+
+/**
+ * Attribute with the CRC-32 of every chunk's raw (decoded, little-endian) bytes, written by our
+ * writer because h5wasm cannot add HDF5's fletcher32 filter; verified on read when present.
+ */
+export const CHUNK_CRC_ATTR = "dcor_chunk_crc32";
 
 export interface WriteFilter {
   /** HDF5 filter id (0 = none). */

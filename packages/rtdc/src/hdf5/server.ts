@@ -3,6 +3,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { MessagePort } from "node:worker_threads";
+import { crc32 } from "node:zlib";
 import h5wasm, { type Attribute } from "h5wasm/node";
 import {
   RtdcError,
@@ -13,23 +14,24 @@ import {
   redactUrl,
   serializeError,
 } from "../errors.js";
-import type {
-  AttrValue,
-  ContoursResult,
-  DatasetInfo,
-  DtypeClass,
-  FileSource,
-  FileTree,
-  GroupInfo,
-  OpenResult,
-  ReadResult,
-  Request,
-  Response,
-  TableResult,
-  TypedArrayOut,
-  WorkerStats,
-  WriteAttr,
-  WritePlan,
+import {
+  type AttrValue,
+  CHUNK_CRC_ATTR,
+  type ContoursResult,
+  type DatasetInfo,
+  type DtypeClass,
+  type FileSource,
+  type FileTree,
+  type GroupInfo,
+  type OpenResult,
+  type ReadResult,
+  type Request,
+  type Response,
+  type TableResult,
+  type TypedArrayOut,
+  type WorkerStats,
+  type WriteAttr,
+  type WritePlan,
 } from "./protocol.js";
 import { RemoteFiles } from "./remote.js";
 
@@ -496,6 +498,7 @@ export class Hdf5Server {
       outShape = [e - s, ...shape.slice(1)];
       if (e === s) raw = new Float64Array(0);
       else raw = s === 0 && e === n ? ds.value : ds.slice([[s, e]]);
+      this.verifyChunks(ds, path, raw, s, e, n);
     }
     return { data: toTransferable(raw), shape: outShape };
   }
@@ -519,6 +522,51 @@ export class Hdf5Server {
       at += p.length;
     }
     return { data: out, offsets };
+  }
+
+  /** Check the CRC-32 of every chunk fully inside rows [s, e) (files from our writer). */
+  private verifyChunks(
+    ds: H5Dataset,
+    path: string,
+    raw: unknown,
+    s: number,
+    e: number,
+    n: number,
+  ): void {
+    if (!ArrayBuffer.isView(raw)) return;
+    let crcs: ArrayLike<number>;
+    try {
+      if (!Module_attrNames(ds).includes(CHUNK_CRC_ATTR)) return;
+      const v = (ds.attrs as Record<string, Attribute>)[CHUNK_CRC_ATTR]?.value;
+      crcs = ArrayBuffer.isView(v)
+        ? (v as unknown as ArrayLike<number>)
+        : typeof v === "number"
+          ? [v]
+          : [];
+    } catch {
+      return;
+    }
+    const md = ds.metadata;
+    const shape = md.shape ?? [];
+    const rows = md.chunks?.[0] ?? n;
+    const rowBytes = shape.slice(1).reduce((a, b) => a * b, 1) * md.size;
+    const bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+    for (let k = Math.ceil(s / rows); k * rows < e; k++) {
+      const c0 = k * rows;
+      const c1 = Math.min(c0 + rows, n);
+      if (c1 > e) break;
+      const crc = crc32(bytes.subarray((c0 - s) * rowBytes, (c1 - s) * rowBytes));
+      if (crc !== crcs[k]) {
+        const feature = featureOf(path);
+        throw new RtdcFormatError(
+          `checksum mismatch in '${path}' (chunk ${k}): the file is corrupt`,
+          {
+            ...(feature ? { feature } : {}),
+            action: "read",
+          },
+        );
+      }
+    }
   }
 
   private stringsOf(ds: H5Dataset, path: string): string[] {
@@ -621,6 +669,10 @@ export class Hdf5Server {
   }
 }
 
+function Module_attrNames(ds: H5Dataset): string[] {
+  return Object.keys(ds.attrs);
+}
+
 function emptyTree(size: number): FileTree {
   return {
     attrs: {},
@@ -656,6 +708,9 @@ function writeAttrs(
         break;
       case "floatArray":
         obj.create_attribute(name, a.v, a.shape);
+        break;
+      case "u32Array":
+        obj.create_attribute(name, a.v, [a.v.length]);
         break;
     }
   }
