@@ -190,6 +190,14 @@ export async function send(
           finish();
           return;
         }
+        if (sent + part.length >= length && (resetAt === undefined || resetAt > length)) {
+          // the last bytes go out with end(), and the request is counted in the same tick, so a
+          // client never sees a complete response before the stats do
+          sent += part.length;
+          res.end(part);
+          finish();
+          return;
+        }
         await write(res, part);
         sent += part.length;
         // pace the next slice (not after the last one: the response ends and is counted at once)
