@@ -21,6 +21,8 @@ export const KEYS = {
   left: "\x1b[D",
   right: "\x1b[C",
   backspace: "\x7f",
+  pageUp: "\x1b[5~",
+  pageDown: "\x1b[6~",
 } as const;
 
 export async function startTestEmulator(

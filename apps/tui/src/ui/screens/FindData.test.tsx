@@ -123,3 +123,24 @@ describe("Find Data", () => {
     }
   });
 });
+
+describe("Find Data with a large catalog", () => {
+  it("fetches the next page when scrolling past the end", { timeout: 180_000 }, async () => {
+    const big = await startTestEmulator({ synthetic: 150 });
+    const c = await makeClient(big);
+    const app = renderApp(c.client);
+    try {
+      await waitFor(() => expect(app.lastFrame()).toMatch(/\d+ datasets \(showing 100\)/), 60_000);
+      for (let i = 0; i < 10; i++) await press(app, KEYS.pageDown);
+      await waitFor(() => {
+        const frame = app.lastFrame() ?? "";
+        expect(frame).not.toContain("(showing 100)");
+        expect(frame).toMatch(/\d+ datasets/);
+      }, 60_000);
+    } finally {
+      app.unmount();
+      await c.close();
+      await big.close();
+    }
+  });
+});

@@ -16,7 +16,7 @@ import { DatasetView } from "./DatasetView.js";
 
 /** How long typing must pause before a search is sent. */
 export const SEARCH_DEBOUNCE_MS = 250;
-/** Results fetched per search. */
+/** Results fetched per search; scrolling past the end fetches this many more. */
 export const SEARCH_LIMIT = 100;
 
 export interface ScreenProps {
@@ -75,11 +75,12 @@ export function FindData({ isActive, height, width }: ScreenProps) {
   const [collections, setCollections] = useState<string[]>([]);
   const [selected, setSelected, selectedRef] = useSyncState(0);
   const [picker, setPicker] = useState<"circles" | "collections" | null>(null);
+  const [limit, setLimit] = useState(SEARCH_LIMIT);
   const typing = nav.typing && isActive;
 
   const results = useAsync(
-    (signal) => client.search({ query, circles, collections, limit: SEARCH_LIMIT, signal }),
-    [client, query, circles.join("\n"), collections.join("\n")],
+    (signal) => client.search({ query, circles, collections, limit, signal }),
+    [client, query, circles.join("\n"), collections.join("\n"), limit],
     { debounceMs: SEARCH_DEBOUNCE_MS },
   );
   const entities = useAsync(
@@ -97,16 +98,26 @@ export function FindData({ isActive, height, width }: ScreenProps) {
       queryRef.current = q;
       setQuery(q);
       setSelected(0);
+      setLimit(SEARCH_LIMIT);
     },
     [setSelected],
   );
 
+  const moveDown = (delta: number) => {
+    const next = moveSelection(selectedRef.current, delta, datasets.length);
+    setSelected(next);
+    // At the end of a partial list: fetch the next page (the list stays while it loads).
+    const total = results.data?.count ?? 0;
+    if (next >= datasets.length - 1 && total > datasets.length && !results.loading) {
+      setLimit((l) => l + SEARCH_LIMIT);
+    }
+  };
   const handlers: KeyHandlers = {
     search: () => actions.setTyping(true),
     up: () => setSelected((s) => moveSelection(s, -1, datasets.length)),
-    down: () => setSelected((s) => moveSelection(s, 1, datasets.length)),
+    down: () => moveDown(1),
     pageUp: () => setSelected((s) => moveSelection(s, -listHeight, datasets.length)),
-    pageDown: () => setSelected((s) => moveSelection(s, listHeight, datasets.length)),
+    pageDown: () => moveDown(listHeight),
     open: () => {
       const ds = datasets[selectedRef.current];
       if (ds) actions.openDataset(ds.id);
@@ -163,6 +174,7 @@ export function FindData({ isActive, height, width }: ScreenProps) {
           if (picker === "circles") setCircles(values);
           else setCollections(values);
           setSelected(0);
+          setLimit(SEARCH_LIMIT);
           setPicker(null);
         }}
       />
