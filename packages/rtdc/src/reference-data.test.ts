@@ -152,7 +152,20 @@ describe.skipIf(!shared)("shared RT-DC files match dclab's reference.json", () =
           expect(Math.abs((deform[i] as number) - v)).toBeLessThan(1e-6 * Math.abs(v) + 1e-9);
         }
         expect(Math.abs(mean(area) - ref.area_um_mean) / ref.area_um_mean).toBeLessThan(1e-6);
-        expect(Object.keys(await ds.logs()).length).toBeGreaterThanOrEqual(0);
+        // Logs and tables come from dcserv: the same names and columns as in the local file
+        // (DCOR may add logs of its own processing).
+        const local = await openDataset(file);
+        try {
+          const [logs, localLogs] = [await ds.logs(), await local.logs()];
+          for (const name of Object.keys(localLogs)) expect(logs[name]).toEqual(localLogs[name]);
+          const [tables, localTables] = [await ds.tables(), await local.tables()];
+          for (const [name, t] of Object.entries(localTables)) {
+            expect(tables[name]?.columns).toEqual(t.columns);
+            expect(tables[name]?.rows.length).toBe(t.rows.length);
+          }
+        } finally {
+          await local.close();
+        }
       } finally {
         await ds.close();
       }
