@@ -174,6 +174,26 @@ describe("openDataset on files written by writeRtdc", () => {
     await ds.close();
   });
 
+  it("exports with a basin back to the source (filtered → basinmap0)", async () => {
+    const path = join(dir, "basin-src.rtdc");
+    await writeSynthetic(path, 9);
+    const ds = await openDataset(path);
+    ds.filter.manual[1] = 0;
+    ds.filter.manual[4] = 0;
+    await ds.applyFilter();
+    const out = join(dir, "basin-export.rtdc");
+    await ds.export(out, { filtered: true, features: ["deform"], basins: true });
+    const ex = await openDataset(out);
+    expect(ex.length).toBe(7);
+    expect(ex.featuresInnate).toEqual(["basinmap0", "deform"]);
+    expect(ex.basins[0]).toMatchObject({ type: "file", mapping: "basinmap0", available: true });
+    expect(ex.features).toEqual(expect.arrayContaining(["image", "area_cvx", "trace"]));
+    expect((await ex.image(1)).data).toEqual((await ds.image(2)).data);
+    expect((await ex.get("area_cvx"))[4]).toBe((await ds.get("area_cvx"))[6]);
+    await ex.close();
+    await ds.close();
+  });
+
   it("refuses to overwrite, validates, and never leaves a partial file", async () => {
     const path = join(dir, "exists.rtdc");
     await writeSynthetic(path, 3, { images: false });

@@ -877,6 +877,12 @@ export interface ExportOptions {
   compression?: "zstd" | "gzip" | "lzf" | "none";
   /** Also write logs and tables. @default true */
   logs?: boolean;
+  /**
+   * Reference this (local) file as a `file` basin of the export (mapped with `basinmap0` when
+   * `filtered`), so features not exported stay reachable, like dclab's `basins=True`.
+   * @default false
+   */
+  basins?: boolean;
 }
 
 function checkLength(data: FeatureArray, length: number, name: string): FeatureArray {

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { rename, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join, resolve as resolvePath } from "node:path";
+import { basename, dirname, join, relative, resolve as resolvePath } from "node:path";
 import { crc32 } from "node:zlib";
-import { basinLines } from "./basins.js";
+import { basinLines, measurementIdentifier } from "./basins.js";
 import { CONFIG_METADATA, type ConfigValue, configKeyKind } from "./config.js";
 import type { ExportOptions, RtdcContour, RtdcDataset } from "./dataset.js";
 import { RtdcWriteError } from "./errors.js";
@@ -493,6 +493,28 @@ export async function exportDataset(
       t[name] = cols;
     }
     write.tables = t;
+  }
+  if (options.basins) {
+    if (ds.file?.source.kind !== "file") {
+      throw new RtdcWriteError("export basins need a local source file", {
+        path,
+        action: "export",
+      });
+    }
+    const src = ds.file.source.path;
+    const identifier = measurementIdentifier(ds.config);
+    write.basins = [
+      {
+        name: "Exported data",
+        description: `Exported with dcor-rtdc ${VERSION}`,
+        type: "file",
+        format: "hdf5",
+        // Absolute path first, then relative to the export's folder (dclab does the same).
+        paths: [...new Set([src, relative(dirname(resolvePath(path)), src)])],
+        mapping: keep ? keep : "same",
+        ...(identifier ? { identifier } : {}),
+      },
+    ];
   }
   await writeRtdc(path, write, {
     ...(options.compression ? { compression: options.compression } : {}),
