@@ -874,7 +874,7 @@ export interface ExportOptions {
    */
   filtered?: boolean;
   /** Compression, see {@link WriteOptions.compression}. @default "zstd" */
-  compression?: "zstd" | "gzip" | "lzf" | "none";
+  compression?: "zstd" | "gzip" | "none";
   /** Also write logs and tables. @default true */
   logs?: boolean;
   /**

@@ -77,7 +77,7 @@ export interface WriteOptions {
    * filter per dataset, so no fletcher32 checksum is added here.
    * @default "zstd"
    */
-  compression?: "zstd" | "gzip" | "lzf" | "none";
+  compression?: "zstd" | "gzip" | "none";
   /** @default 5 for zstd, 4 for gzip */
   compressionLevel?: number;
   /** Target bytes per chunk. @default 1048576 (1 MiB) */
@@ -95,8 +95,6 @@ function filterFor(options: WriteOptions): WriteFilter {
       return { id: 32015, opts: [options.compressionLevel ?? 5] };
     case "gzip":
       return { id: 1, opts: [options.compressionLevel ?? 4] };
-    case "lzf":
-      return { id: 32000, opts: [] };
     case "none":
       return { id: 0, opts: [] };
   }
