@@ -142,6 +142,8 @@ export class CatalogModel {
   readonly resources = new Map<string, ResourceRecord>();
   private readonly datasetsByKey = new Map<string, DatasetRecord>();
   urls: CatalogUrls = { siteUrl: "", objectStoreUrl: "" };
+  /** Bumped on every change, so caches of derived results can tell they are stale. */
+  version = 0;
 
   constructor(readonly seed: number) {}
 
@@ -417,6 +419,7 @@ export class CatalogModel {
 
   /** Marks a dataset changed (dicts are rebuilt on next access). */
   invalidate(ds: DatasetRecord): void {
+    this.version++;
     ds.dict = undefined;
     ds.json = undefined;
     ds.doc = undefined;

@@ -118,6 +118,21 @@ function parseQuery(text: string) {
   }
 }
 
+/** How long sorted search hits are reused (NOW-relative ranges may be that stale). */
+const HIT_CACHE_MS = 5_000;
+const hitCaches = new WeakMap<
+  CatalogModel,
+  Map<string, { version: number; at: number; scored: { ds: DatasetRecord; score: number }[] }>
+>();
+function hitCache(catalog: CatalogModel) {
+  let cache = hitCaches.get(catalog);
+  if (!cache) {
+    cache = new Map();
+    hitCaches.set(catalog, cache);
+  }
+  return cache;
+}
+
 const FACET_TITLES: Record<string, string> = {
   organization: "Circles",
   groups: "Collections",
@@ -148,54 +163,79 @@ export function packageSearch(ctx: ActionContext, data: DataDict): unknown {
   const fqNodes = fqs.map(parseQuery);
   const stateGiven = fqs.some((f) => f.includes("+state"));
   const user = ctx.user;
-  const scored: { ds: DatasetRecord; score: number }[] = [];
-  try {
-    for (const ds of ctx.catalog.datasets) {
-      // CKAN's implicit filters: capacity, state and the permission labels
-      if (!includePrivate && ds.private) continue;
-      if (!stateGiven) {
-        if (ds.state === "draft" && !includeDrafts) continue;
-        if (ds.state === "deleted" && !includeDeleted) continue;
-      }
-      if (
-        ds.state === "draft"
-          ? !(user?.sysadmin || ds.creator.id === user?.id)
-          : !ctx.catalog.canRead(ds, user)
-      )
-        continue;
-      const doc = solrDocument(ctx.catalog, ds);
-      let score = 1;
-      if (plainText) {
-        score = q === "*:*" ? 1 : plainTextScore(q, doc);
-        if (!score) continue;
-      } else if (qNode && !matches(qNode, doc, ctx.now)) continue;
-      if (!fqNodes.every((n) => matches(n, doc, ctx.now))) continue;
-      scored.push({ ds, score });
-    }
-  } catch (err) {
-    // e.g. bad date math found while matching
-    if (err instanceof SolrSyntaxError) throw searchQueryError(err.message);
-    throw err;
+  // Paging clients repeat a query with another `start`: reuse the sorted hits for a few seconds
+  // (until the catalog changes).
+  const cacheKey = JSON.stringify([
+    user?.id ?? null,
+    q,
+    fqs,
+    sortText,
+    includePrivate,
+    includeDrafts,
+    includeDeleted,
+  ]);
+  const cached = hitCache(ctx.catalog).get(cacheKey);
+  let scored: { ds: DatasetRecord; score: number }[];
+  if (cached && cached.version === ctx.catalog.version && ctx.now - cached.at < HIT_CACHE_MS) {
+    scored = cached.scored;
+  } else {
+    scored = findHits();
+    const cache = hitCache(ctx.catalog);
+    cache.set(cacheKey, { version: ctx.catalog.version, at: ctx.now, scored });
+    if (cache.size > 64) cache.delete(cache.keys().next().value as string);
   }
-  // compute the sort keys once per dataset, not per comparison
-  const keyed = scored.map((item) => ({
-    item,
-    keys: sort.map((srt) =>
-      srt.field === "score"
-        ? item.score
-        : (SORT_FIELDS[srt.field] as (d: DatasetRecord) => string | number)(item.ds),
-    ),
-  }));
-  keyed.sort((a, b) => {
-    for (let i = 0; i < sort.length; i++) {
-      const va = a.keys[i] as string | number;
-      const vb = b.keys[i] as string | number;
-      if (va < vb) return sort[i]?.desc ? 1 : -1;
-      if (va > vb) return sort[i]?.desc ? -1 : 1;
+
+  function findHits(): { ds: DatasetRecord; score: number }[] {
+    const scored: { ds: DatasetRecord; score: number }[] = [];
+    try {
+      for (const ds of ctx.catalog.datasets) {
+        // CKAN's implicit filters: capacity, state and the permission labels
+        if (!includePrivate && ds.private) continue;
+        if (!stateGiven) {
+          if (ds.state === "draft" && !includeDrafts) continue;
+          if (ds.state === "deleted" && !includeDeleted) continue;
+        }
+        if (
+          ds.state === "draft"
+            ? !(user?.sysadmin || ds.creator.id === user?.id)
+            : !ctx.catalog.canRead(ds, user)
+        )
+          continue;
+        const doc = solrDocument(ctx.catalog, ds);
+        let score = 1;
+        if (plainText) {
+          score = q === "*:*" ? 1 : plainTextScore(q, doc);
+          if (!score) continue;
+        } else if (qNode && !matches(qNode, doc, ctx.now)) continue;
+        if (!fqNodes.every((n) => matches(n, doc, ctx.now))) continue;
+        scored.push({ ds, score });
+      }
+    } catch (err) {
+      // e.g. bad date math found while matching
+      if (err instanceof SolrSyntaxError) throw searchQueryError(err.message);
+      throw err;
     }
-    return 0;
-  });
-  scored.splice(0, scored.length, ...keyed.map((k) => k.item));
+    // compute the sort keys once per dataset, not per comparison
+    const keyed = scored.map((item) => ({
+      item,
+      keys: sort.map((srt) =>
+        srt.field === "score"
+          ? item.score
+          : (SORT_FIELDS[srt.field] as (d: DatasetRecord) => string | number)(item.ds),
+      ),
+    }));
+    keyed.sort((a, b) => {
+      for (let i = 0; i < sort.length; i++) {
+        const va = a.keys[i] as string | number;
+        const vb = b.keys[i] as string | number;
+        if (va < vb) return sort[i]?.desc ? 1 : -1;
+        if (va > vb) return sort[i]?.desc ? -1 : 1;
+      }
+      return 0;
+    });
+    for (let i = 0; i < keyed.length; i++) scored[i] = (keyed[i] as (typeof keyed)[number]).item;
+    return scored;
+  }
   const facets: Record<string, Record<string, number>> = {};
   const searchFacets: Record<
     string,

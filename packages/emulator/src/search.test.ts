@@ -123,6 +123,20 @@ describe("package_search", () => {
     expect(names(after.body)).toEqual(["bob-jurkat-cells"]);
   });
 
+  it("sees catalog changes at once even for a repeated (cached) query", async () => {
+    const params = { q: "organization:figshare-import", sort: "metadata_modified desc", rows: "1" };
+    const first = await search(params);
+    const second = await search(params);
+    expect(names(second.body)).toEqual(names(first.body));
+    const other =
+      first.body.result.results[0].name === "figshare-11302595-v1"
+        ? "figshare-12497081-v1"
+        : "figshare-11302595-v1";
+    emu.touchDataset(other);
+    const third = await search(params);
+    expect(names(third.body)).toEqual([other]);
+  });
+
   it("finds a dataset by res_extras_sha256 and by id", async () => {
     const ds = emu.catalog.datasets.find((d) => d.name === "bob-jurkat-cells") as Json;
     const sha = ds.resources[1].sha256;
