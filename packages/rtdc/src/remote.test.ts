@@ -90,6 +90,18 @@ describe("remote files over HTTP range requests", () => {
     await ds.close();
   });
 
+  it("prefetch: one extra request at open, then every read is served from memory", async () => {
+    emu.stats.reset();
+    const ds = await openDataset(bigUrl, { prefetch: true });
+    const afterOpen = emu.stats.snapshot().byRoute.object.requests;
+    expect(afterOpen).toBeLessThanOrEqual(3);
+    for (const f of ds.featuresInnate.filter((x) => x !== "image"))
+      expect((await ds.get(f)).length).toBe(N);
+    expect((await ds.image(5)).width).toBe(10);
+    expect(emu.stats.snapshot().byRoute.object.requests).toBe(afterOpen);
+    await ds.close();
+  });
+
   it("turns server failures into RtdcRemoteError and reads again once the server is back", async () => {
     const ds = await openDataset(bigUrl);
     const id = emu.faults.add({ route: "object", status: 500 });

@@ -3,7 +3,7 @@ import type { SerializedError } from "../errors.js";
 
 export type FileSource =
   | { kind: "file"; path: string }
-  | { kind: "http"; url: string; headers?: Record<string, string> };
+  | { kind: "http"; url: string; headers?: Record<string, string>; prefetch?: boolean };
 
 /** A decoded HDF5 attribute, tagged with its stored class. */
 export type AttrValue =

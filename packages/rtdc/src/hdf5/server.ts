@@ -278,7 +278,11 @@ export class Hdf5Server {
       path = source.path;
       size = st.size;
     } else {
-      const entry = this.remote.register(source.url, source.headers ?? {});
+      const entry = this.remote.register(
+        source.url,
+        source.headers ?? {},
+        source.prefetch ?? false,
+      );
       path = entry.vpath;
       vpath = entry.vpath;
       size = entry.size;
