@@ -2,7 +2,7 @@
  * The `dcor` command: the terminal UI (no arguments), `--demo` on an embedded emulator, and
  * scriptable subcommands with `--json`.
  */
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseCli, USAGE } from "./cli/args.js";
@@ -49,10 +49,15 @@ export async function main(opts: MainOptions): Promise<number> {
     let queueDir = path.join(stateDir(env), "downloads");
     if (args.demo) {
       const demo = await startDemo();
-      cleanup = demo.close;
       settings = demo.settings;
       downloadDir ??= await mkdtemp(path.join(os.tmpdir(), "dcor-demo-downloads-"));
-      queueDir = await mkdtemp(path.join(os.tmpdir(), "dcor-demo-state-"));
+      const demoState = await mkdtemp(path.join(os.tmpdir(), "dcor-demo-state-"));
+      queueDir = demoState;
+      // The demo's queue is throw-away (its downloads stay in the printed folder).
+      cleanup = async () => {
+        await demo.close();
+        await rm(demoState, { recursive: true, force: true });
+      };
     } else {
       store = new SettingsStore({ dir: env.DCOR_CONFIG_DIR });
       const stored = await store.load();

@@ -74,11 +74,17 @@ export async function startTui(opts: StartTuiOptions): Promise<void> {
     </ErrorBoundary>,
     { exitOnCtrlC: false, stdin, patchConsole: false },
   );
+  // A closed terminal or a kill: leave like a quit (queue saved, screen restored).
+  const onSignal = () => instance.unmount();
+  process.once("SIGTERM", onSignal);
+  process.once("SIGHUP", onSignal);
   try {
     await instance.waitUntilExit();
   } finally {
     instance.cleanup();
     await Promise.allSettled(clients.map((c) => c.close()));
+    process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onSignal);
     Object.assign(console, original);
     restore();
     process.off("exit", restore);
