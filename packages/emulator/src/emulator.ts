@@ -116,9 +116,13 @@ export interface EmulatorCatalog {
 
 /** The fault-rule controls of a running emulator. */
 export interface EmulatorFaults {
+  /** Adds a rule (effective for the next request); returns its id. Throws `FaultRuleError`. */
   add(rule: FaultRule): string;
+  /** Removes a rule; returns whether it existed. */
   remove(id: string): boolean;
+  /** Removes every rule. */
   clear(): void;
+  /** The active rules with their ids (`times` shows the uses left). */
   list(): (FaultRule & { id: string })[];
 }
 
@@ -130,14 +134,19 @@ export interface Emulator {
   readonly apiUrl: string;
   /** Object-store origin (a different port). */
   readonly objectStoreUrl: string;
+  /** Every user with a token: the sample users plus `options.users`. */
   readonly users: EmulatorUser[];
+  /** Ground truth of what is served. */
   readonly catalog: EmulatorCatalog;
+  /** Fault injection at run time. */
   readonly faults: EmulatorFaults;
+  /** Request and body-byte counters per route, with a request log. */
   readonly stats: { snapshot(): StatsSnapshot; reset(): void };
   /** Bumps `metadata_modified` of a dataset (now, or `isoDate`). */
   touchDataset(idOrName: string, isoDate?: string): void;
   /** Replaces a resource's file: new size, sha256, etag and metadata. */
   replaceResourceFile(resourceId: string, bytes: Uint8Array): Promise<void>;
+  /** Stops both servers (open connections are closed) and removes run-time files. */
   close(): Promise<void>;
 }
 
