@@ -197,4 +197,50 @@ describe("replaceResourceFile", () => {
     expect(served.equals(Buffer.from(bytes))).toBe(true);
     await expect(emu.replaceResourceFile("nope", bytes)).rejects.toThrow(/no resource/);
   });
+
+  it("honours If-Range: a stale ETag or date gets the whole new object (200), a current one 206", async () => {
+    const res = dataset("bob-jurkat-cells").resources[1];
+    const before = await fetch(res.s3_url, { method: "HEAD" });
+    const oldEtag = before.headers.get("etag") as string;
+    const oldDate = before.headers.get("last-modified") as string;
+    expect(oldEtag).toBe(`"${res.etag}"`);
+    // unchanged object: both validators match, the range applies
+    for (const validator of [oldEtag, oldDate]) {
+      const r = await fetch(res.s3_url, { headers: { Range: "bytes=0-9", "If-Range": validator } });
+      expect(r.status).toBe(206);
+      expect((await r.arrayBuffer()).byteLength).toBe(10);
+    }
+    // a weak tag never matches (strong comparison)
+    const weak = await fetch(res.s3_url, {
+      headers: { Range: "bytes=0-9", "If-Range": `W/${oldEtag}` },
+    });
+    expect(weak.status).toBe(200);
+    await weak.arrayBuffer();
+
+    const other = emu.catalog.resource(dataset("alice-rbc-flow-series").resources[1].id);
+    const bytes = new Uint8Array(await fs.readFile(other?.filePath as string));
+    await emu.replaceResourceFile(res.id, bytes);
+    for (const validator of [oldEtag, oldDate]) {
+      const r = await fetch(res.s3_url, {
+        headers: { Range: "bytes=0-9", "If-Range": validator },
+      });
+      expect(r.status).toBe(200);
+      expect(r.headers.get("content-range")).toBeNull();
+      expect(r.headers.get("etag")).not.toBe(oldEtag);
+      const body = Buffer.from(await r.arrayBuffer());
+      expect(body.equals(Buffer.from(bytes))).toBe(true);
+    }
+    // the new validators match again; If-Range without Range is ignored
+    const now = await fetch(res.s3_url, { method: "HEAD" });
+    const fresh = await fetch(res.s3_url, {
+      headers: { Range: "bytes=0-9", "If-Range": now.headers.get("etag") as string },
+    });
+    expect(fresh.status).toBe(206);
+    expect(Buffer.from(await fresh.arrayBuffer()).equals(Buffer.from(bytes.subarray(0, 10)))).toBe(
+      true,
+    );
+    const noRange = await fetch(res.s3_url, { headers: { "If-Range": oldEtag } });
+    expect(noRange.status).toBe(200);
+    expect((await noRange.arrayBuffer()).byteLength).toBe(bytes.length);
+  });
 });

@@ -56,6 +56,24 @@ export function parseRange(
   return { start, end };
 }
 
+/**
+ * Whether an `If-Range` validator still names the current object (RFC 9110 §13.1.5): an entity
+ * tag must match strongly (a weak `W/` tag never does), an HTTP date must equal `Last-Modified`.
+ * Without `If-Range` the range applies.
+ */
+export function ifRangeMatches(
+  ifRange: string | undefined,
+  etag: string,
+  lastModified: string,
+): boolean {
+  if (ifRange === undefined) return true;
+  const v = ifRange.trim();
+  if (v.startsWith("W/")) return false;
+  if (v.startsWith('"')) return v === etag;
+  const date = Date.parse(v);
+  return !Number.isNaN(date) && date === Date.parse(lastModified);
+}
+
 export interface ObjectStoreDeps {
   catalog: CatalogModel;
   presigner: Presigner;
@@ -68,6 +86,7 @@ export function handleObject(
   url: URL,
   rangeHeader: string | undefined,
   plan: FaultPlan,
+  ifRange?: string,
 ): Outgoing {
   const key = url.pathname.slice(1);
   if (method !== "GET" && method !== "HEAD") {
@@ -108,7 +127,11 @@ export function handleObject(
   };
   const disposition = url.searchParams.get("response-content-disposition");
   if (disposition) headers["Content-Disposition"] = disposition;
-  const range = plan.ignoreRange ? undefined : parseRange(rangeHeader, size);
+  // a Range whose If-Range validator names an older version of the object gets the whole object
+  const rangeApplies =
+    !plan.ignoreRange &&
+    ifRangeMatches(ifRange, headers.ETag as string, headers["Last-Modified"] as string);
+  const range = rangeApplies ? parseRange(rangeHeader, size) : undefined;
   if (range === "invalid") {
     return {
       status: 416,

@@ -396,12 +396,14 @@ export function createObjectServer(deps: ServerDeps): http.Server {
     pipeline(deps, req, res, "object", undefined, (plan) => {
       if (!url) return htmlResponse(400, "400 Bad Request", "Bad request");
       const range = req.headers.range;
+      const ifRange = req.headers["if-range"];
       return handleObject(
         { catalog: deps.catalog, presigner: deps.presigner },
         req.method ?? "GET",
         url,
         typeof range === "string" ? range : undefined,
         plan,
+        typeof ifRange === "string" ? ifRange : undefined,
       );
     }).catch(() => res.destroy());
   });
