@@ -330,20 +330,32 @@ describe("filters and KDE on a dataset", () => {
     expect(kept).toBe(200);
     const sub = await ds.getKdeScatter({ kdeType: "histogram" });
     expect(sub.length).toBe(200);
-    // Same as the standalone function on the filtered arrays.
+    // Same as the standalone function on the filtered arrays, which stay Float32Array.
     const { kdeScatter, kdeContour } = await import("./kde/index.js");
     const deform = await ds.get("deform");
-    const x: number[] = [];
-    const y: number[] = [];
+    expect(area).toBeInstanceOf(Float32Array);
+    expect(deform).toBeInstanceOf(Float32Array);
+    const x = new Float32Array(200);
+    const y = new Float32Array(200);
+    let k = 0;
     mask.forEach((m, i) => {
       if (m) {
-        x.push(area[i] as number);
-        y.push(deform[i] as number);
+        x[k] = area[i] as number;
+        y[k++] = deform[i] as number;
       }
     });
     expect(sub).toEqual(kdeScatter(x, y, { kdeType: "histogram" }));
     const contour = await ds.getKdeContour({ kdeType: "histogram" });
     expect(contour).toEqual(kdeContour(x, y, { kdeType: "histogram" }));
+    // float32 features follow numpy's float32 arithmetic (here: the float32 log), which a
+    // float64 copy of the same values would not.
+    const log = { kdeType: "gauss", xscale: "log", yscale: "log" } as const;
+    const logKde = await ds.getKdeScatter(log);
+    expect(logKde).toEqual(kdeScatter(x, y, log));
+    expect(logKde).not.toEqual(kdeScatter(Float64Array.from(x), Float64Array.from(y), log));
+    const logContour = await ds.getKdeContour(log);
+    expect(logContour).toEqual(kdeContour(x, y, log));
+    expect(logContour.x).not.toEqual(kdeContour(Float64Array.from(x), Float64Array.from(y), log).x);
     expect(contour.density.length).toBe(contour.nx * contour.ny);
     const none = await ds.getKdeScatter({ kdeType: "none", xax: "area_cvx", yax: "circ" });
     expect(Array.from(new Set(none))).toEqual([1]);

@@ -17,7 +17,7 @@ import {
   redactUrl,
 } from "./errors.js";
 import { featureExists, isScalarFeature } from "./features.js";
-import { Filter } from "./filter/index.js";
+import { applyMask, Filter } from "./filter/index.js";
 import { Hdf5File } from "./hdf5/client.js";
 import type { DatasetInfo, GroupInfo, TableResult, TypedArrayOut } from "./hdf5/protocol.js";
 import {
@@ -810,24 +810,18 @@ export class RtdcDataset {
     return this.filter.apply((name) => this.get(name), this.featuresScalar);
   }
 
+  /**
+   * The filtered events of two scalar features. A Float32Array stays a Float32Array, so the KDE
+   * follows numpy's float32 arithmetic (bin widths, grid sizes) like dclab on float32 features.
+   */
   private async filteredXY(
     xax: string,
     yax: string,
-  ): Promise<{ x: Float64Array; y: Float64Array }> {
-    const [xs, ys] = await Promise.all([this.get(xax), this.get(yax)]);
+    signal?: AbortSignal,
+  ): Promise<{ x: Float32Array | Float64Array; y: Float32Array | Float64Array }> {
+    const [xs, ys] = await Promise.all([this.get(xax, { signal }), this.get(yax, { signal })]);
     const keep = this.filter.all;
-    let n = 0;
-    for (let i = 0; i < this.length; i++) if (keep[i] ?? 1) n++;
-    const x = new Float64Array(n);
-    const y = new Float64Array(n);
-    for (let i = 0, k = 0; i < this.length; i++) {
-      if (keep[i] ?? 1) {
-        x[k] = xs[i] as number;
-        y[k] = ys[i] as number;
-        k++;
-      }
-    }
-    return { x, y };
+    return { x: applyMask(xs, keep), y: applyMask(ys, keep) };
   }
 
   /**

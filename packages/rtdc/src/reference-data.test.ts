@@ -37,6 +37,16 @@ interface Ref {
   deform_first10: number[];
   area_um_dtype: string;
   kde_histogram_first10: number[];
+  kde_gauss_first10: number[];
+  kde_contour_histogram: {
+    shape: [number, number];
+    x_first: number;
+    x_last: number;
+    y_first: number;
+    y_last: number;
+    z_max: number;
+    z_sum: number;
+  };
 }
 
 function loadRefs(): { file: string; rel: string; ref: Ref }[] {
@@ -49,6 +59,16 @@ function loadRefs(): { file: string; rel: string; ref: Ref }[] {
       out.push({ file: join(shared, "rtdc", sub, name), rel: sub + name, ref });
   }
   return out;
+}
+
+/** Relative error with an absolute floor of 1e-12 × the largest expected value. */
+function expectClose(actual: ArrayLike<number>, expected: number[], rtol: number): void {
+  const scale = Math.max(...expected.map(Math.abs));
+  expected.forEach((e, i) => {
+    const a = actual[i] as number;
+    if (!(Math.abs(a - e) <= rtol * Math.abs(e) + 1e-12 * scale))
+      throw new Error(`index ${i}: ${a} vs ${e}`);
+  });
 }
 
 function mean(a: ArrayLike<number>): number {
@@ -81,6 +101,23 @@ async function check(ds: RtdcDataset, ref: Ref, remote = false): Promise<void> {
   ref.kde_histogram_first10.forEach((v, i) => {
     expect(Math.abs((kde[i] as number) - v) / Math.abs(v)).toBeLessThan(1e-9);
   });
+  const gauss = await ds.getKdeScatter({ xax: "area_um", yax: "deform", kdeType: "gauss" });
+  expect(gauss.length).toBe(ref.event_count);
+  expectClose(gauss.subarray(0, ref.kde_gauss_first10.length), ref.kde_gauss_first10, 1e-9);
+  // Grid size and range follow numpy's float32 arithmetic on float32 features.
+  const c = await ds.getKdeContour({ kdeType: "histogram" });
+  const r = ref.kde_contour_histogram;
+  expect([c.nx, c.ny]).toEqual(r.shape);
+  expect([c.x[0], c.x[c.nx - 1], c.y[0], c.y[c.ny - 1]]).toEqual([
+    r.x_first,
+    r.x_last,
+    r.y_first,
+    r.y_last,
+  ]);
+  let sum = 0;
+  for (const v of c.density) sum += v;
+  expect(Math.abs(sum / r.z_sum - 1)).toBeLessThan(1e-9);
+  expect(Math.abs(Math.max(...c.density) / r.z_max - 1)).toBeLessThan(1e-9);
 }
 
 const refs = loadRefs();
