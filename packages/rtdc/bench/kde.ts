@@ -214,7 +214,7 @@ async function main(): Promise<void> {
   const hy = tile(base.y, HIST_N);
   const gx = hx.slice(0, GAUSS_N);
   const gy = hy.slice(0, GAUSS_N);
-  console.log(`data: ${base.source}; threads available: ${defaultThreads()}`);
+  console.log(`data: ${base.source}; KDE worker threads (default): ${defaultThreads()}`);
 
   const hist = await best(5, () => kdeScatter(hx, hy));
   const gauss1 = await best(1, () => kdeScatter(gx, gy, { kdeType: "gauss" }));

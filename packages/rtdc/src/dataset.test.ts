@@ -362,6 +362,42 @@ describe("filters and KDE on a dataset", () => {
     void data;
     await ds.close();
   });
+  it("computes the exact gauss KDE on worker threads: same values, abortable, event loop free", async () => {
+    const path = join(dir, "kde-gauss.rtdc");
+    await writeSynthetic(path, 20_000, { images: false, seed: 3 });
+    const ds = await openDataset(path);
+    try {
+      const { kdeScatter, kdeContour } = await import("./kde/index.js");
+      const x = await ds.get("area_um");
+      const y = await ds.get("deform");
+      // Axis names are lower-cased as in dclab.
+      const gauss = await ds.getKdeScatter({ xax: "Area_UM", yax: "DEFORM", kdeType: "gauss" });
+      const sync = kdeScatter(x, y, { kdeType: "gauss" });
+      let worst = 0;
+      for (let i = 0; i < sync.length; i++)
+        worst = Math.max(worst, Math.abs((gauss[i] as number) / (sync[i] as number) - 1));
+      expect(worst).toBeLessThan(1e-12);
+      const grid = await ds.getKdeContour({ kdeType: "gauss", xacc: 5, yacc: 0.01, threads: 2 });
+      const gridSync = kdeContour(x, y, { kdeType: "gauss", xacc: 5, yacc: 0.01 });
+      expect([grid.nx, grid.ny]).toEqual([gridSync.nx, gridSync.ny]);
+      for (let i = 0; i < grid.density.length; i++)
+        expect(grid.density[i]).toBeCloseTo(gridSync.density[i] as number, 12);
+      // The features are cached now, so only the KDE runs: a timer can fire (and abort it) only
+      // if the computation leaves the event loop free.
+      const before = new AbortController();
+      before.abort(new Error("not started"));
+      await expect(ds.getKdeScatter({ kdeType: "gauss", signal: before.signal })).rejects.toThrow(
+        "not started",
+      );
+      const during = new AbortController();
+      const p = ds.getKdeScatter({ kdeType: "gauss", threads: 2, signal: during.signal });
+      setTimeout(() => during.abort(new Error("stopped by a timer")), 5);
+      await expect(p).rejects.toThrow("stopped by a timer");
+    } finally {
+      await ds.close();
+    }
+    await expect(ds.getKdeScatter()).rejects.toBeInstanceOf(RtdcClosedError);
+  }, 120_000);
 });
 
 describe("writer layout", () => {

@@ -23,9 +23,10 @@ import type { DatasetInfo, GroupInfo, TableResult, TypedArrayOut } from "./hdf5/
 import {
   type KdeContourOptions,
   type KdeContourResult,
+  type KdeParallelOptions,
   type KdeScatterOptions,
-  kdeContour,
-  kdeScatter,
+  kdeContourAsync,
+  kdeScatterAsync,
 } from "./kde/index.js";
 import { contourFromMask } from "./mask-contour.js";
 import { compareVersions } from "./version.js";
@@ -84,19 +85,37 @@ export interface RtdcEventBlock {
   shape: number[];
 }
 
-/** Options of {@link RtdcDataset.getKdeScatter}. */
-export interface DatasetKdeScatterOptions extends KdeScatterOptions {
-  /** @default "area_um" */
+/**
+ * Options of {@link RtdcDataset.getKdeScatter}: the KDE options, the two features (lower-cased
+ * like dclab) and the worker-thread options (`threads`, `signal`).
+ */
+export interface DatasetKdeScatterOptions extends KdeScatterOptions, KdeParallelOptions {
+  /**
+   * Feature on the x axis.
+   * @default "area_um"
+   */
   xax?: string;
-  /** @default "deform" */
+  /**
+   * Feature on the y axis.
+   * @default "deform"
+   */
   yax?: string;
 }
 
-/** Options of {@link RtdcDataset.getKdeContour}. */
-export interface DatasetKdeContourOptions extends KdeContourOptions {
-  /** @default "area_um" */
+/**
+ * Options of {@link RtdcDataset.getKdeContour}: the KDE options, the two features (lower-cased
+ * like dclab) and the worker-thread options (`threads`, `signal`).
+ */
+export interface DatasetKdeContourOptions extends KdeContourOptions, KdeParallelOptions {
+  /**
+   * Feature on the x axis.
+   * @default "area_um"
+   */
   xax?: string;
-  /** @default "deform" */
+  /**
+   * Feature on the y axis.
+   * @default "deform"
+   */
   yax?: string;
 }
 
@@ -826,19 +845,29 @@ export class RtdcDataset {
 
   /**
    * Kernel density of `yax` vs `xax` (filtered events) evaluated at every filtered event or at
-   * `positions`, like dclab's `get_kde_scatter`.
+   * `positions`, like dclab's `get_kde_scatter`. Computed off the calling thread
+   * ({@link kdeScatterAsync}: the exact gauss and the multivariate KDE on worker threads), so the
+   * event loop keeps running; rejects with the signal's reason when aborted.
+   *
+   * @example
+   * const density = await ds.getKdeScatter({ xax: "area_um", yax: "deform", kdeType: "gauss" });
    */
   async getKdeScatter(options: DatasetKdeScatterOptions = {}): Promise<Float64Array> {
+    this.assertOpen();
     const { xax = "area_um", yax = "deform", ...kde } = options;
-    const { x, y } = await this.filteredXY(xax, yax);
-    return kdeScatter(x, y, kde);
+    const { x, y } = await this.filteredXY(xax.toLowerCase(), yax.toLowerCase(), kde.signal);
+    return kdeScatterAsync(x, y, kde);
   }
 
-  /** Density on a grid for contour plots, like dclab's `get_kde_contour`. */
+  /**
+   * Density on a grid for contour plots (filtered events), like dclab's `get_kde_contour`;
+   * computed off the calling thread like {@link getKdeScatter}.
+   */
   async getKdeContour(options: DatasetKdeContourOptions = {}): Promise<KdeContourResult> {
+    this.assertOpen();
     const { xax = "area_um", yax = "deform", ...kde } = options;
-    const { x, y } = await this.filteredXY(xax, yax);
-    return kdeContour(x, y, kde);
+    const { x, y } = await this.filteredXY(xax.toLowerCase(), yax.toLowerCase(), kde.signal);
+    return kdeContourAsync(x, y, kde);
   }
 
   // ---------------------------------------------------------------- export, close

@@ -27,7 +27,9 @@ parentPort.on("message", (task) => {
 export interface KdeParallelOptions {
   /**
    * Worker threads to use (1 = compute on the calling thread, still asynchronously scheduled).
-   * @default os.availableParallelism()
+   * At least 2 by default, so that large problems always leave the calling thread, even on one
+   * CPU.
+   * @default Math.max(2, os.availableParallelism())
    */
   threads?: number;
   /** Abort the computation (the promise rejects with the signal's reason). */
@@ -42,9 +44,9 @@ export class KdeWorkerError extends RtdcError {
   }
 }
 
-/** The default thread count. */
+/** The default thread count: the CPU count, at least 2 (see {@link KdeParallelOptions.threads}). */
 export function defaultThreads(): number {
-  return Math.max(1, availableParallelism());
+  return Math.max(2, availableParallelism());
 }
 
 /**
