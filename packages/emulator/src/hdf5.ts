@@ -403,6 +403,85 @@ function copyAttrs(src: H5.Group, dst: H5.Group): void {
   }
 }
 
+/** A 1-D feature as h5wasm reads it (the typed array decides the dtype it is written with). */
+type StoredScalar =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/** A feature as plain numbers (int64 values become doubles, exact below 2^53). */
+function asNumbers(a: StoredScalar): ArrayLike<number> {
+  return a instanceof BigInt64Array || a instanceof BigUint64Array
+    ? Float64Array.from(a, Number)
+    : a;
+}
+
+/**
+ * The ancillary features dclab computes cheaply, in the dtype dclab gives them (`af_basic.py`):
+ * `area_um = area_cvx * px²` and `deform = 1 - circ` keep their input's float dtype (float32 stays
+ * float32), `aspect` and `area_ratio` are float64 divisions, `index` is int64 `1..n`, `time` is
+ * float64 `frame / frame rate`.
+ */
+export function deriveCheapFeatures(
+  features: Map<string, StoredScalar>,
+  n: number,
+  pixelSize: number | undefined,
+  frameRate: number | undefined,
+): Record<string, StoredScalar> {
+  const derived: Record<string, StoredScalar> = {};
+  const f = (name: string) => {
+    const a = features.get(name);
+    return a ? asNumbers(a) : undefined;
+  };
+  // float32 in, float32 out (numpy keeps float32 under a Python-float scalar); else float64
+  const sameFloat = (src: StoredScalar | undefined, len: number) =>
+    src instanceof Float32Array ? new Float32Array(len) : new Float64Array(len);
+  const fill = <T extends Float32Array | Float64Array>(out: T, fn: (i: number) => number): T => {
+    for (let i = 0; i < out.length; i++) out[i] = fn(i);
+    return out;
+  };
+  const cvx = f("area_cvx");
+  if (!features.has("area_um") && cvx && pixelSize) {
+    const ps2 = pixelSize * pixelSize;
+    derived.area_um = fill(
+      sameFloat(features.get("area_cvx"), cvx.length),
+      (i) => (cvx[i] as number) * ps2,
+    );
+  }
+  const circ = f("circ");
+  if (!features.has("deform") && circ)
+    derived.deform = fill(
+      sameFloat(features.get("circ"), circ.length),
+      (i) => 1 - (circ[i] as number),
+    );
+  const sx = f("size_x");
+  const sy = f("size_y");
+  if (!features.has("aspect") && sx && sy)
+    derived.aspect = fill(new Float64Array(sx.length), (i) => {
+      const y = sy[i] as number;
+      return y === 0 ? Number.NaN : (sx[i] as number) / y;
+    });
+  const msd = f("area_msd");
+  if (!features.has("area_ratio") && cvx && msd)
+    derived.area_ratio = fill(new Float64Array(cvx.length), (i) => {
+      const m = msd[i] as number;
+      return m === 0 ? Number.NaN : (cvx[i] as number) / m;
+    });
+  if (!features.has("index") && n)
+    derived.index = BigInt64Array.from({ length: n }, (_x, i) => BigInt(i + 1));
+  const frame = f("frame");
+  if (!features.has("time") && frame && frameRate)
+    derived.time = fill(new Float64Array(frame.length), (i) => (frame[i] as number) / frameRate);
+  return derived;
+}
+
 /**
  * Writes the condensed copy of an RT-DC file: root attributes, scalar features (plus the cheap
  * ancillary ones dclab would compute: area_um, deform, aspect, area_ratio, index, time), logs.
@@ -415,7 +494,8 @@ export async function writeCondensed(srcPath: string, dstPath: string): Promise<
     copyAttrs(src, dst);
     const events = dst.create_group("events");
     const srcEvents = src.get("events");
-    const features = new Map<string, ArrayLike<number> & { length: number }>();
+    // stored features keep their stored typed array (so their dtype: int64 stays int64)
+    const features = new Map<string, StoredScalar>();
     let n = 0;
     if (srcEvents instanceof h5.Group) {
       for (const name of srcEvents.keys()) {
@@ -424,13 +504,8 @@ export async function writeCondensed(srcPath: string, dstPath: string): Promise<
         const shape = ds.shape ?? [];
         if (shape.length !== 1 || NON_SCALAR.has(name)) continue;
         const value = ds.value;
-        if (!ArrayBuffer.isView(value)) continue;
-        // int64 features come back as BigInt64Array; the derived ones need plain numbers
-        const arr =
-          value instanceof BigInt64Array || value instanceof BigUint64Array
-            ? Float64Array.from(value, Number)
-            : value;
-        features.set(name, arr as unknown as Float64Array);
+        if (!ArrayBuffer.isView(value) || value instanceof DataView) continue;
+        features.set(name, value as StoredScalar);
         n = Math.max(n, shape[0] ?? 0);
       }
     }
@@ -453,34 +528,13 @@ export async function writeCondensed(srcPath: string, dstPath: string): Promise<
     };
     const ps = attr("imaging:pixel size");
     const fr = attr("imaging:frame rate");
-    const derived: Record<string, Float64Array> = {};
-    const f = (name: string) => features.get(name);
-    const map = (a: ArrayLike<number>, fn: (x: number, i: number) => number) => {
-      const out = new Float64Array(a.length);
-      for (let i = 0; i < a.length; i++) out[i] = fn(a[i] as number, i);
-      return out;
-    };
-    const cvx = f("area_cvx");
-    if (!f("area_um") && cvx && ps) derived.area_um = map(cvx, (x) => x * (ps * ps));
-    const circ = f("circ");
-    if (!f("deform") && circ) derived.deform = map(circ, (x) => 1 - x);
-    const sx = f("size_x");
-    const sy = f("size_y");
-    if (!f("aspect") && sx && sy) derived.aspect = map(sx, (x, i) => x / (sy[i] as number));
-    const msd = f("area_msd");
-    if (!f("area_ratio") && cvx && msd)
-      derived.area_ratio = map(cvx, (x, i) =>
-        (msd[i] as number) === 0 ? Number.NaN : x / (msd[i] as number),
-      );
-    if (!f("index") && n) derived.index = map(new Float64Array(n), (_x, i) => i + 1);
-    const frame = f("frame");
-    if (!f("time") && frame && fr) derived.time = map(frame, (x) => x / fr);
-    const all = new Map<string, ArrayLike<number>>([...features, ...Object.entries(derived)]);
+    const derived = deriveCheapFeatures(features, n, ps, fr);
+    const all = new Map<string, StoredScalar>([...features, ...Object.entries(derived)]);
     for (const name of [...all.keys()].sort()) {
-      const values = all.get(name) as Float64Array;
+      const values = all.get(name) as StoredScalar;
       events.create_dataset({
         name,
-        data: values,
+        data: values as Float64Array,
         shape: [values.length],
         maxshape: [null],
         chunks: [Math.max(1, Math.min(values.length, 100_000))],
@@ -554,7 +608,8 @@ export function condenseData(data: RtdcData, sourceName: string): RtdcData {
   const scalars: RtdcData["scalars"] = { ...data.scalars };
   const first = Object.values(data.scalars)[0];
   const n = first?.length ?? 0;
-  if (!scalars.index) scalars.index = Float64Array.from({ length: n }, (_x, i) => i + 1);
+  // dclab's ancillary index is int64 (`np.arange(1, n + 1)`)
+  if (!scalars.index) scalars.index = BigInt64Array.from({ length: n }, (_x, i) => BigInt(i + 1));
   const frame = data.scalars.frame;
   const fr = data.attrs["imaging:frame rate"];
   if (!scalars.time && frame && typeof fr === "number")
