@@ -1,6 +1,6 @@
 import http from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Emulator, FaultRuleError, startEmulator } from "./index.js";
+import { type Emulator, FaultRuleError, SAMPLE_USERS, startEmulator } from "./index.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON payloads
 type Json = any;
@@ -237,5 +237,28 @@ describe("stats", () => {
     });
     emu.stats.reset();
     expect(emu.stats.snapshot().requests).toBe(0);
+  });
+
+  it("logs whether a request carried an Authorization header, never its value", async () => {
+    emu.stats.reset();
+    const alice = SAMPLE_USERS.find((u) => u.name === "alice")?.token as string;
+    const priv = emu.catalog.datasets.find((d) => d.name === "alice-private-donor-a") as Json;
+    // the site gets the token; the redirect to the object store (another origin) must not carry it
+    const file = await fetch(priv.resources[0].url, { headers: { Authorization: alice } });
+    expect(file.status).toBe(200);
+    await file.arrayBuffer();
+    const anon = await fetch(objectUrl, { method: "HEAD" });
+    expect(anon.status).toBe(200);
+    const leaked = await fetch(objectUrl, { method: "HEAD", headers: { Authorization: "x" } });
+    expect(leaked.status).toBe(200);
+    const s = emu.stats.snapshot();
+    expect(s.log.map((e) => [e.method, e.status, e.authorization])).toEqual([
+      ["GET", 302, true],
+      ["GET", 200, false],
+      ["HEAD", 200, false],
+      ["HEAD", 200, true],
+    ]);
+    expect(s.log.filter((e) => e.path.startsWith("/circle-") && e.authorization)).toHaveLength(1);
+    expect(JSON.stringify(s)).not.toContain(alice);
   });
 });

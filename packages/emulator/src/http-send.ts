@@ -143,6 +143,11 @@ function write(res: ServerResponse, chunk: Buffer): Promise<void> {
   });
 }
 
+/** Whether a request carried an `Authorization` header (an empty one counts too). */
+export function hasAuthorization(req: IncomingMessage): boolean {
+  return req.headers.authorization !== undefined;
+}
+
 /**
  * Sends `out` applying the plan's body faults (throttle, reset, corruption) and records the
  * request in `stats`. Never throws.
@@ -167,6 +172,7 @@ export async function send(
       status: out.status,
       bytesSent: sent,
       ...(typeof range === "string" ? { range } : {}),
+      authorization: hasAuthorization(req),
     });
   try {
     res.writeHead(out.status, headers);

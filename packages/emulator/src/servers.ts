@@ -11,7 +11,14 @@ import {
 } from "./actions.js";
 import { type CatalogModel, condensedName, objectKey } from "./catalog.js";
 import type { FaultPlan, FaultSet } from "./faults.js";
-import { htmlResponse, jsonResponse, type Outgoing, readBody, send } from "./http-send.js";
+import {
+  hasAuthorization,
+  htmlResponse,
+  jsonResponse,
+  type Outgoing,
+  readBody,
+  send,
+} from "./http-send.js";
 import { handleObject, isPublicObject } from "./object-store.js";
 import type { Presigner } from "./presign.js";
 import type { EmulatorStats, RouteName } from "./stats.js";
@@ -332,7 +339,13 @@ async function pipeline(
       res.once("close", done);
     });
     if (res.destroyed) {
-      deps.stats.record(route, { method: req.method ?? "GET", path: url, status: 0, bytesSent: 0 });
+      deps.stats.record(route, {
+        method: req.method ?? "GET",
+        path: url,
+        status: 0,
+        bytesSent: 0,
+        authorization: hasAuthorization(req),
+      });
       return;
     }
   }

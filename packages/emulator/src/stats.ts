@@ -9,6 +9,11 @@ export interface RequestLogEntry {
   status: number;
   bytesSent: number;
   range?: string;
+  /**
+   * Whether the request carried an `Authorization` header (its value is never kept), so tests
+   * can check from the server side that a token was not sent, e.g. to the object store.
+   */
+  authorization: boolean;
 }
 
 export interface StatsSnapshot {
