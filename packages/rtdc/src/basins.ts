@@ -4,20 +4,29 @@ import { createHash } from "node:crypto";
 export interface BasinDefinition {
   /** Hash of the JSON lines (the dataset name in `basins/`). */
   key: string;
+  /** Display name. */
   name?: string | undefined;
+  /** Free-text description. */
   description?: string | undefined;
+  /** Where the basin lives: `internal` (in this file), `file` or `remote`. */
   type: "internal" | "file" | "remote" | string;
+  /** How to open it: `h5dataset` (internal), `hdf5` (file), `http`, `s3` or `dcor` (remote). */
   format: "h5dataset" | "hdf5" | "http" | "s3" | "dcor" | string;
   /** Features this basin provides; `null`: all of the basin's features. */
   features: string[] | null;
   /** `"same"` or the name of a `basinmapN` feature of the referrer. */
   mapping: string;
+  /** Measurement identifier the basin must have (exact for `same`, prefix for mapped basins). */
   identifier?: string | null | undefined;
+  /** The location expires (DCOR presigned URLs) and is refreshed before it does. */
   perishable?: boolean | undefined;
+  /** `file` basins: candidate paths, absolute or relative to the referring file. */
   paths?: string[] | undefined;
+  /** `remote` basins: candidate URLs (`dcor`: resource URLs or ids). */
   urls?: string[] | undefined;
-  /** DCOR presigned URLs: epoch seconds of the request and of the expiry. */
+  /** DCOR presigned URLs: epoch seconds of the request. */
   time_request?: number | undefined;
+  /** DCOR presigned URLs: epoch seconds of the expiry. */
   time_expiration?: number | undefined;
   [extra: string]: unknown;
 }

@@ -1,4 +1,9 @@
 // Configuration keys of RT-DC files and how their values are typed (as dclab 0.71 does).
+
+/**
+ * How a configuration value is typed: `str`, `lcstr` (lower-cased string), `int`, `float`,
+ * `bool`, `intlist`, `floatpair` (`[min, max]`) or `boolorfloat`.
+ */
 export type ConfigValueKind =
   | "str"
   | "lcstr"

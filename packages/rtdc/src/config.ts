@@ -15,16 +15,27 @@ export type ConfigSection = Record<string, ConfigValue>;
  * (possibly empty), plus `user` and any other stored section.
  */
 export interface RtdcConfig {
+  /** `experiment`: sample, date, time, run index, event count, … */
   experiment: ConfigSection;
+  /** `fluorescence`: channels, laser powers, sample rate, trace settings. */
   fluorescence: ConfigSection;
+  /** `fmt_tdms`: legacy tdms-format settings. */
   fmt_tdms: ConfigSection;
+  /** `imaging`: pixel size, frame rate, ROI size, flash settings. */
   imaging: ConfigSection;
+  /** `online_contour`: the online segmentation settings. */
   online_contour: ConfigSection;
+  /** `online_filter`: the online (acquisition-time) filters; limits and polygon points. */
   online_filter: ConfigSection;
+  /** `pipeline`: the dcnum pipeline identifiers. */
   pipeline: ConfigSection;
+  /** `qpi`: quantitative phase imaging settings. */
   qpi: ConfigSection;
+  /** `setup`: channel width, chip region, flow rate, medium, software version, … */
   setup: ConfigSection;
+  /** `user`: free user metadata (any key). */
   user: ConfigSection;
+  /** Any other stored section. */
   [section: string]: ConfigSection;
 }
 

@@ -33,20 +33,29 @@ import { compareVersions } from "./version.js";
 
 /** The part of `@dcor/api`'s `CKANAPI` used here. */
 export interface DcorApiLike {
+  /** The action API base URL (`…/api/3/action/`). */
   readonly apiUrl: string;
+  /** A `dcserv` query (`size`, `metadata`, `basins`, `logs`, `tables`, …) for a resource. */
   dcserv<T = unknown>(
     resourceId: string,
     query: string,
     options?: { signal?: AbortSignal },
   ): Promise<T>;
+  /** Authorization headers for a URL: only for the API's own origin, else `{}`. */
   authHeadersFor(url: string | URL): Record<string, string>;
 }
 
 /** Options of {@link openDataset}. */
 export interface OpenDatasetOptions {
-  /** API client for DCOR resources (resource id or dcserv URL) and `dcor` basins. */
+  /**
+   * API client for DCOR resources (resource id or dcserv URL) and `dcor` basins.
+   * @default undefined (no DCOR access; `dcor` basins are skipped)
+   */
   api?: DcorApiLike;
-  /** Abort the opening (remote metadata reads). */
+  /**
+   * Abort the opening (remote metadata reads).
+   * @default undefined
+   */
   signal?: AbortSignal;
   /**
    * Resolve basins (file, remote, DCOR). `false` keeps only internal basins, like dclab's
@@ -54,7 +63,10 @@ export interface OpenDatasetOptions {
    * @default true
    */
   basins?: boolean;
-  /** Extra HTTP headers for remote files (e.g. authorization for a private server). */
+  /**
+   * Extra HTTP headers for remote files (e.g. authorization for a private server).
+   * @default {}
+   */
   headers?: Record<string, string>;
   /**
    * Remote files up to 64 MiB: fetch the whole file in one request at open (faster when most
@@ -68,20 +80,27 @@ export interface OpenDatasetOptions {
 
 /** One image-like event: row-major `height × width` pixels. */
 export interface RtdcImage {
+  /** `height × width` pixels, row by row (masks: 0/1). */
   data: Uint8Array;
+  /** Rows. */
   height: number;
+  /** Columns. */
   width: number;
 }
 
 /** Contour of one event: pixel coordinates. */
 export interface RtdcContour {
+  /** Column of each contour point. */
   x: Int32Array;
+  /** Row of each contour point. */
   y: Int32Array;
 }
 
 /** A range of image-like or trace events, the first axis being the events. */
 export interface RtdcEventBlock {
+  /** The values in row-major order. */
   data: TypedArrayOut;
+  /** `[events, …]`, e.g. `[count, height, width]` for images, `[count, samples]` for traces. */
   shape: number[];
 }
 
@@ -121,15 +140,21 @@ export interface DatasetKdeContourOptions extends KdeContourOptions, KdeParallel
 
 /** What the dataset knows about one basin. */
 export interface BasinInfo {
+  /** Hash of the basin definition (its name in the file's `basins/` group). */
   key: string;
+  /** Display name. */
   name: string | undefined;
+  /** `internal`, `file` or `remote`. */
   type: string;
+  /** `h5dataset`, `hdf5`, `http`, `s3` or `dcor`. */
   format: string;
+  /** `"same"` or the `basinmapN` feature mapping this dataset's events to the basin's. */
   mapping: string;
   /** Features it provides (listed, or learned by opening it). */
   features: string[];
   /** `false` once opening or verifying it failed (see `error`); `undefined` before first use. */
   available: boolean | undefined;
+  /** Why the basin is unavailable. */
   error?: string;
   /** Where it was found (path or URL without query). */
   location?: string;
@@ -895,7 +920,10 @@ export class RtdcDataset {
 
 /** Options of {@link RtdcDataset.export}. */
 export interface ExportOptions {
-  /** Features to export (default: every scalar feature plus the stored non-scalar ones). */
+  /**
+   * Features to export.
+   * @default every scalar feature plus the stored non-scalar ones
+   */
   features?: string[];
   /**
    * Export only the events kept by `ds.filter.all`.

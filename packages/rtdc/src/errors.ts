@@ -16,7 +16,9 @@ export interface RtdcErrorContext {
 
 /** Base class of all errors of `@dcor/rtdc`; match on {@link RtdcError.code}. */
 export class RtdcError extends Error {
+  /** Stable machine-readable code, e.g. `RTDC_FORMAT`. */
   readonly code: string;
+  /** Where it happened (path, token-free URL, feature, filter, status, action). */
   readonly context: RtdcErrorContext;
   constructor(
     code: string,

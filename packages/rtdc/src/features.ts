@@ -31,7 +31,9 @@ export interface FeatureExistsOptions {
 
 /** Thrown by {@link getFeatureLabel} for a name that is not an RT-DC feature. */
 export class UnknownFeatureError extends Error {
+  /** Stable code. */
   readonly code = "RTDC_UNKNOWN_FEATURE";
+  /** The name that was asked for. */
   readonly feature: string;
   constructor(feature: string) {
     super(`"${feature}" is not an RT-DC feature`);

@@ -19,7 +19,9 @@ import {
 
 /** An image-like feature (`image`, `image_bg`, `mask`, …): `shape` = [events, height, width]. */
 export interface WriteImageStack {
+  /** The values in row-major order (uint8 for images and masks, int16 for traces). */
   data: ArrayLike<number>;
+  /** `[events, height, width]` (traces: `[events, samples]`). */
   shape: number[];
 }
 
@@ -34,39 +36,82 @@ export type WriteFeature =
 export interface WriteBasin {
   /** Human-readable name. */
   name: string;
+  /**
+   * Free-text description.
+   * @default undefined
+   */
   description?: string;
-  /** @default "file" */
+  /**
+   * Where the basin lives.
+   * @default "file"
+   */
   type?: "file" | "remote" | "internal";
-  /** @default "hdf5" for file, "http" for remote, "h5dataset" for internal */
+  /**
+   * How to open it.
+   * @default "hdf5" for file, "http" for remote, "h5dataset" for internal
+   */
   format?: "hdf5" | "http" | "s3" | "dcor" | "h5dataset";
-  /** File basins: paths (tried as given, then next to the written file). */
+  /**
+   * File basins: paths (tried as given, then next to the written file).
+   * @default []
+   */
   paths?: string[];
-  /** Remote basins: URLs. */
+  /**
+   * Remote basins: URLs.
+   * @default []
+   */
   urls?: string[];
-  /** Features the basin provides; `null`/absent: all of them. */
+  /**
+   * Features the basin provides; `null`/absent: all of them.
+   * @default null
+   */
   features?: string[] | null;
   /**
    * `"same"` (default), or for each event written here the index of the event in the basin
    * (stored as a `basinmapN` feature).
+   * @default "same"
    */
   mapping?: "same" | ArrayLike<number>;
-  /** Measurement identifier of the basin. */
+  /**
+   * Measurement identifier of the basin.
+   * @default undefined (not checked)
+   */
   identifier?: string;
+  /**
+   * The location expires (presigned URLs).
+   * @default false
+   */
   perishable?: boolean;
-  /** Internal basins: the features to store in `basin_events`. */
+  /**
+   * Internal basins: the features to store in `basin_events`.
+   * @default {}
+   */
   internalData?: Record<string, ArrayLike<number>>;
 }
 
 /** What {@link writeRtdc} writes. */
 export interface WriteRtdcData {
-  /** Configuration: section → key → value (e.g. `{ experiment: { sample: "blood" } }`). */
+  /**
+   * Configuration: section → key → value (e.g. `{ experiment: { sample: "blood" } }`).
+   * @default {}
+   */
   config?: Partial<Record<string, Record<string, ConfigValue>>>;
   /** Features: scalar arrays, image stacks, contour lists, trace dicts. */
   features: Record<string, WriteFeature>;
-  /** Logs: name → lines. */
+  /**
+   * Logs: name → lines.
+   * @default {}
+   */
   logs?: Record<string, string[] | string>;
-  /** Tables: name → column name → values (stored as a compound dataset of float64). */
+  /**
+   * Tables: name → column name → values (stored as a compound dataset of float64).
+   * @default {}
+   */
   tables?: Record<string, Record<string, ArrayLike<number>>>;
+  /**
+   * Basins to reference (stored under `basins/` with dclab's hashed names).
+   * @default []
+   */
   basins?: WriteBasin[];
 }
 
@@ -78,7 +123,10 @@ export interface WriteOptions {
    * @default "zstd"
    */
   compression?: "zstd" | "gzip" | "none";
-  /** @default 5 for zstd, 4 for gzip */
+  /**
+   * Compression level.
+   * @default 5 for zstd, 4 for gzip
+   */
   compressionLevel?: number;
   /** Target bytes per chunk. @default 1048576 (1 MiB) */
   chunkBytes?: number;

@@ -22,7 +22,9 @@ export class FilterError extends RtdcError {
 
 /** A box filter range (inclusive). */
 export interface BoxRange {
+  /** Lower bound (inclusive; `-Infinity`: open). */
   min: number;
+  /** Upper bound (inclusive; `Infinity`: open). */
   max: number;
 }
 

@@ -42,10 +42,15 @@ export interface PolygonFilterOptions {
  * scikit-image): a point on a left or bottom edge is inside, on a right or top edge outside.
  */
 export class PolygonFilter {
+  /** Feature names of the x and y axis (lower case). */
   axes: [string, string];
+  /** Vertices (x, y) in order. */
   points: [number, number][];
+  /** Keep the events outside instead of inside. */
   inverted: boolean;
+  /** Display name. */
   name: string;
+  /** The filter's number in a `.poly` file. */
   id: number;
 
   constructor(opts: PolygonFilterOptions) {

@@ -136,8 +136,11 @@ export interface ContoursResult {
   offsets: Int32Array;
 }
 
+/** A table of the file (`tables/<name>`): compound columns or a plain 2-D array. */
 export interface TableResult {
+  /** Column names of a compound table; `null` for a plain array. */
   columns: string[] | null;
+  /** The rows (one number per column). */
   rows: number[][];
 }
 

@@ -38,9 +38,15 @@ export interface KdeScatterOptions {
    * @default undefined
    */
   positions?: { x: ArrayLike<number>; y: ArrayLike<number> };
-  /** @default "linear" */
+  /**
+   * Scale of the x axis.
+   * @default "linear"
+   */
   xscale?: KdeScale;
-  /** @default "linear" */
+  /**
+   * Scale of the y axis.
+   * @default "linear"
+   */
   yscale?: KdeScale;
   /**
    * Method options: histogram `{ bins: [bx, by] }`; gauss `{ method: "exact" | "binned",
@@ -69,10 +75,15 @@ export interface KdeContourOptions extends Omit<KdeScatterOptions, "positions"> 
 
 /** The density on a grid: `density[ix·ny + iy]` belongs to (x[ix], y[iy]) ("ij" meshgrid). */
 export interface KdeContourResult {
+  /** Grid values along x (in linear units, also with a log scale). */
   x: Float64Array;
+  /** Grid values along y. */
   y: Float64Array;
+  /** `nx · ny` densities, `density[ix · ny + iy]`. */
   density: Float64Array;
+  /** Number of x grid values. */
   nx: number;
+  /** Number of y grid values. */
   ny: number;
 }
 

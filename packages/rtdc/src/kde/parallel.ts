@@ -32,7 +32,10 @@ export interface KdeParallelOptions {
    * @default Math.max(2, os.availableParallelism())
    */
   threads?: number;
-  /** Abort the computation (the promise rejects with the signal's reason). */
+  /**
+   * Abort the computation (the promise rejects with the signal's reason).
+   * @default undefined
+   */
   signal?: AbortSignal;
 }
 
