@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { RtdcError } from "./errors.js";
 import {
   featureExists,
   getFeatureLabel,
@@ -38,11 +39,16 @@ describe("feature table", () => {
   });
   it("throws a typed error for unknown names", () => {
     expect(() => getFeatureLabel("ncells")).toThrow(UnknownFeatureError);
+    let err: unknown;
     try {
       getFeatureLabel("nope");
     } catch (e) {
-      expect((e as UnknownFeatureError).code).toBe("RTDC_UNKNOWN_FEATURE");
+      err = e;
     }
+    expect(err).toBeInstanceOf(RtdcError);
+    expect((err as UnknownFeatureError).code).toBe("RTDC_UNKNOWN_FEATURE");
+    expect((err as UnknownFeatureError).feature).toBe("nope");
+    expect((err as UnknownFeatureError).context.feature).toBe("nope");
   });
   it("lists every feature once", () => {
     const all = listFeatures();

@@ -1,3 +1,4 @@
+import { RtdcError } from "./errors.js";
 import {
   MONOTONOUS_FEATURES,
   NON_SCALAR_FEATURE_LABELS,
@@ -29,14 +30,15 @@ export interface FeatureExistsOptions {
   scalarOnly?: boolean;
 }
 
-/** Thrown by {@link getFeatureLabel} for a name that is not an RT-DC feature. */
-export class UnknownFeatureError extends Error {
-  /** Stable code. */
-  readonly code = "RTDC_UNKNOWN_FEATURE";
+/** Thrown by {@link getFeatureLabel} for a name that is not an RT-DC feature (code `RTDC_UNKNOWN_FEATURE`). */
+export class UnknownFeatureError extends RtdcError {
   /** The name that was asked for. */
   readonly feature: string;
   constructor(feature: string) {
-    super(`"${feature}" is not an RT-DC feature`);
+    super("RTDC_UNKNOWN_FEATURE", `"${feature}" is not an RT-DC feature`, {
+      feature,
+      action: "label",
+    });
     this.name = "UnknownFeatureError";
     this.feature = feature;
   }
