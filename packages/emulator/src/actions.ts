@@ -339,7 +339,7 @@ const SUFFIXES = [
 export const READ_ACTIONS: Record<string, ActionFn> = {
   status_show: statusShow,
   package_show: (ctx, data) =>
-    new RawJson(ctx.catalog.datasetJson(datasetOrThrow(ctx, requireId(data)))),
+    new RawJson(ctx.catalog.datasetJsonBytes(datasetOrThrow(ctx, requireId(data)))),
   package_search: packageSearch,
   package_list: packageList,
   resource_show: (ctx, data) => ctx.catalog.resourceDict(resourceOrThrow(ctx, requireId(data))),

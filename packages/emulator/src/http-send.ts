@@ -11,41 +11,76 @@ export interface FileBody {
   end: number;
 }
 
-/** A response as handlers produce it; `bodyOffset` is the absolute file offset of the body. */
+/**
+ * A response as handlers produce it; `bodyOffset` is the absolute file offset of the body. A body
+ * in pieces (a search page spliced from cached dataset JSON) is sent without joining them first.
+ */
 export interface Outgoing {
   status: number;
   headers: Record<string, string | number>;
-  body?: Uint8Array | FileBody;
+  body?: Uint8Array | readonly Uint8Array[] | FileBody;
   bodyOffset?: number;
 }
 
 export function isFileBody(body: Outgoing["body"]): body is FileBody {
-  return !!body && !(body instanceof Uint8Array);
+  return !!body && !(body instanceof Uint8Array) && !Array.isArray(body);
 }
 
 export function bodyLength(body: Outgoing["body"]): number {
   if (!body) return 0;
   if (isFileBody(body)) return Math.max(0, body.end - body.start + 1);
-  return body.length;
+  if (body instanceof Uint8Array) return body.length;
+  let n = 0;
+  for (const part of body as readonly Uint8Array[]) n += part.length;
+  return n;
 }
 
-/** JSON text that is spliced into a response as is (cached dataset dicts). */
+/** An in-memory body as one buffer (pieces joined); `undefined` for none or a file body. */
+export function bodyBytes(body: Outgoing["body"]): Buffer | undefined {
+  if (!body || isFileBody(body)) return undefined;
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.length);
+  return Buffer.concat(body as readonly Uint8Array[]);
+}
+
+/** JSON (text or UTF-8 bytes, possibly in pieces) spliced into a response as is (cached dicts). */
 export class RawJson {
-  constructor(readonly text: string) {}
+  constructor(readonly json: string | Uint8Array | readonly Uint8Array[]) {}
 }
 
-/** `JSON.stringify` that splices `RawJson` values in without re-serialising them. */
-export function serializeJson(value: unknown): string {
-  const raws: string[] = [];
+const RAW_MARK = /"\\u0000raw(\d+)\\u0000"/g;
+
+/**
+ * `JSON.stringify` as UTF-8 byte pieces, splicing `RawJson` values in without re-serialising
+ * (or copying) them.
+ */
+export function serializeJsonParts(value: unknown): Uint8Array[] {
+  const raws: RawJson[] = [];
   const text = JSON.stringify(value, (_key, v: unknown) => {
     if (v instanceof RawJson) {
-      raws.push(v.text);
+      raws.push(v);
       return `\u0000raw${raws.length - 1}\u0000`;
     }
     return v;
   });
-  if (!raws.length) return text;
-  return text.replace(/"\\u0000raw(\d+)\\u0000"/g, (_m, i: string) => raws[Number(i)] as string);
+  if (!raws.length) return [Buffer.from(text)];
+  // split the (small) envelope at the markers and concatenate bytes: no big string is built
+  const parts: Uint8Array[] = [];
+  let last = 0;
+  for (const m of text.matchAll(RAW_MARK)) {
+    parts.push(Buffer.from(text.slice(last, m.index)));
+    const raw = (raws[Number(m[1])] as RawJson).json;
+    if (typeof raw === "string") parts.push(Buffer.from(raw));
+    else if (raw instanceof Uint8Array) parts.push(raw);
+    else parts.push(...raw);
+    last = (m.index as number) + m[0].length;
+  }
+  parts.push(Buffer.from(text.slice(last)));
+  return parts;
+}
+
+/** `serializeJsonParts` joined into a string. */
+export function serializeJson(value: unknown): string {
+  return Buffer.concat(serializeJsonParts(value)).toString("utf8");
 }
 
 export function jsonResponse(
@@ -56,7 +91,9 @@ export function jsonResponse(
   return {
     status,
     headers: { "Content-Type": "application/json;charset=utf-8", ...extra },
-    body: Buffer.from(serializeJson(value)),
+    body: ((parts) => (parts.length === 1 ? (parts[0] as Uint8Array) : parts))(
+      serializeJsonParts(value),
+    ),
   };
 }
 
@@ -118,8 +155,9 @@ async function* chunksOf(body: Outgoing["body"]): AsyncGenerator<Buffer> {
       await fh.close();
     }
   } else {
-    for (let i = 0; i < body.length; i += BLOCK)
-      yield Buffer.from(body.buffer, body.byteOffset + i, Math.min(BLOCK, body.length - i));
+    const bytes = bodyBytes(body) as Buffer;
+    for (let i = 0; i < bytes.length; i += BLOCK)
+      yield Buffer.from(bytes.buffer, bytes.byteOffset + i, Math.min(BLOCK, bytes.length - i));
   }
 }
 
@@ -183,6 +221,15 @@ export async function send(
     }
     const bps = plan.bytesPerSecond;
     const resetAt = plan.resetAfterBytes;
+    if (Array.isArray(out.body) && !bps && resetAt === undefined && !plan.corrupt) {
+      // pieces in memory, no body fault: hand them all to the socket at once (one writev)
+      res.cork();
+      for (const part of out.body as readonly Uint8Array[]) if (part.length) res.write(part);
+      sent = length;
+      res.end();
+      finish();
+      return;
+    }
     const started = Date.now();
     let offset = out.bodyOffset ?? 0;
     for await (let chunk of chunksOf(out.body)) {

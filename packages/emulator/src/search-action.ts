@@ -77,8 +77,14 @@ export function solrDocument(catalog: CatalogModel, ds: DatasetRecord): SolrDocu
 }
 
 const SORT_FIELDS: Record<string, (ds: DatasetRecord) => string | number> = {
-  metadata_modified: (d) => parseCkanDate(d.modified),
-  metadata_created: (d) => parseCkanDate(d.created),
+  metadata_modified: (d) => {
+    d.modifiedMs ??= parseCkanDate(d.modified);
+    return d.modifiedMs;
+  },
+  metadata_created: (d) => {
+    d.createdMs ??= parseCkanDate(d.created);
+    return d.createdMs;
+  },
   name: (d) => d.name,
   title_string: (d) => d.title.toLowerCase(),
   title: (d) => d.title.toLowerCase(),
@@ -118,20 +124,66 @@ function parseQuery(text: string) {
   }
 }
 
-/** How long sorted search hits are reused (NOW-relative ranges may be that stale). */
+/** How long sorted hits of a query with `NOW` date math are reused (they may be that stale). */
 const HIT_CACHE_MS = 5_000;
-const hitCaches = new WeakMap<
-  CatalogModel,
-  Map<string, { version: number; at: number; scored: { ds: DatasetRecord; score: number }[] }>
->();
-function hitCache(catalog: CatalogModel) {
-  let cache = hitCaches.get(catalog);
-  if (!cache) {
-    cache = new Map();
-    hitCaches.set(catalog, cache);
-  }
-  return cache;
+type Hits = { ds: DatasetRecord; score: number }[];
+interface SearchCaches {
+  /** query → its sorted hits, valid for one catalog version */
+  hits: Map<string, { version: number; at: number; now: boolean; scored: Hits }>;
+  /** sort spec → the whole catalog in that order, valid for one catalog version */
+  orders: Map<string, { version: number; order: DatasetRecord[] }>;
 }
+const searchCaches = new WeakMap<CatalogModel, SearchCaches>();
+function cachesOf(catalog: CatalogModel): SearchCaches {
+  let caches = searchCaches.get(catalog);
+  if (!caches) {
+    caches = { hits: new Map(), orders: new Map() };
+    searchCaches.set(catalog, caches);
+  }
+  return caches;
+}
+
+type SortSpec = { field: string; desc: boolean }[];
+
+/** Sorts `items` stably by `sort` (keys computed once per item, not per comparison). */
+function sortBy<T>(
+  items: T[],
+  sort: SortSpec,
+  key: (item: T, field: string) => string | number,
+): T[] {
+  const keyed = items.map((item) => ({ item, keys: sort.map((srt) => key(item, srt.field)) }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < sort.length; i++) {
+      const va = a.keys[i] as string | number;
+      const vb = b.keys[i] as string | number;
+      if (va < vb) return sort[i]?.desc ? 1 : -1;
+      if (va > vb) return sort[i]?.desc ? -1 : 1;
+    }
+    return 0;
+  });
+  return keyed.map((k) => k.item);
+}
+
+/**
+ * The whole catalog sorted by `sort` (no score fields), cached until the catalog changes: a query
+ * whose hits all score alike walks this order and needs no sort of its own.
+ */
+function catalogOrder(catalog: CatalogModel, sort: SortSpec): DatasetRecord[] {
+  const key = JSON.stringify(sort);
+  const { orders } = cachesOf(catalog);
+  const cached = orders.get(key);
+  if (cached && cached.version === catalog.version) return cached.order;
+  const order = sortBy(catalog.datasets, sort, (ds, field) =>
+    (SORT_FIELDS[field] as (d: DatasetRecord) => string | number)(ds),
+  );
+  orders.set(key, { version: catalog.version, order });
+  if (orders.size > 16) orders.delete(orders.keys().next().value as string);
+  return order;
+}
+
+const OPEN = Buffer.from("[");
+const COMMA = Buffer.from(",");
+const CLOSE = Buffer.from("]");
 
 const FACET_TITLES: Record<string, string> = {
   organization: "Circles",
@@ -163,8 +215,8 @@ export function packageSearch(ctx: ActionContext, data: DataDict): unknown {
   const fqNodes = fqs.map(parseQuery);
   const stateGiven = fqs.some((f) => f.includes("+state"));
   const user = ctx.user;
-  // Paging clients repeat a query with another `start`: reuse the sorted hits for a few seconds
-  // (until the catalog changes).
+  // Paging clients repeat a query with another `start`: reuse the sorted hits until the catalog
+  // changes (a few seconds at most for `NOW`-relative date math).
   const cacheKey = JSON.stringify([
     user?.id ?? null,
     q,
@@ -174,21 +226,35 @@ export function packageSearch(ctx: ActionContext, data: DataDict): unknown {
     includeDrafts,
     includeDeleted,
   ]);
-  const cached = hitCache(ctx.catalog).get(cacheKey);
-  let scored: { ds: DatasetRecord; score: number }[];
-  if (cached && cached.version === ctx.catalog.version && ctx.now - cached.at < HIT_CACHE_MS) {
+  const usesNow = q.includes("NOW") || fqs.some((f) => f.includes("NOW"));
+  const { hits } = cachesOf(ctx.catalog);
+  const cached = hits.get(cacheKey);
+  let scored: Hits;
+  if (
+    cached &&
+    cached.version === ctx.catalog.version &&
+    (!cached.now || ctx.now - cached.at < HIT_CACHE_MS)
+  ) {
     scored = cached.scored;
   } else {
     scored = findHits();
-    const cache = hitCache(ctx.catalog);
-    cache.set(cacheKey, { version: ctx.catalog.version, at: ctx.now, scored });
-    if (cache.size > 64) cache.delete(cache.keys().next().value as string);
+    hits.set(cacheKey, { version: ctx.catalog.version, at: ctx.now, now: usesNow, scored });
+    if (hits.size > 64) hits.delete(hits.keys().next().value as string);
   }
 
-  function findHits(): { ds: DatasetRecord; score: number }[] {
-    const scored: { ds: DatasetRecord; score: number }[] = [];
+  function findHits(): Hits {
+    // only plain-text queries score; otherwise every hit scores 1 and the catalog's cached order
+    // for the other sort keys is already the answer's order
+    const scoring = plainText && q !== "*:*";
+    const order = scoring
+      ? ctx.catalog.datasets
+      : catalogOrder(
+          ctx.catalog,
+          sort.filter((srt) => srt.field !== "score"),
+        );
+    const scored: Hits = [];
     try {
-      for (const ds of ctx.catalog.datasets) {
+      for (const ds of order) {
         // CKAN's implicit filters: capacity, state and the permission labels
         if (!includePrivate && ds.private) continue;
         if (!stateGiven) {
@@ -203,8 +269,8 @@ export function packageSearch(ctx: ActionContext, data: DataDict): unknown {
           continue;
         const doc = solrDocument(ctx.catalog, ds);
         let score = 1;
-        if (plainText) {
-          score = q === "*:*" ? 1 : plainTextScore(q, doc);
+        if (scoring) {
+          score = plainTextScore(q, doc);
           if (!score) continue;
         } else if (qNode && !matches(qNode, doc, ctx.now)) continue;
         if (!fqNodes.every((n) => matches(n, doc, ctx.now))) continue;
@@ -215,26 +281,12 @@ export function packageSearch(ctx: ActionContext, data: DataDict): unknown {
       if (err instanceof SolrSyntaxError) throw searchQueryError(err.message);
       throw err;
     }
-    // compute the sort keys once per dataset, not per comparison
-    const keyed = scored.map((item) => ({
-      item,
-      keys: sort.map((srt) =>
-        srt.field === "score"
-          ? item.score
-          : (SORT_FIELDS[srt.field] as (d: DatasetRecord) => string | number)(item.ds),
-      ),
-    }));
-    keyed.sort((a, b) => {
-      for (let i = 0; i < sort.length; i++) {
-        const va = a.keys[i] as string | number;
-        const vb = b.keys[i] as string | number;
-        if (va < vb) return sort[i]?.desc ? 1 : -1;
-        if (va > vb) return sort[i]?.desc ? -1 : 1;
-      }
-      return 0;
-    });
-    for (let i = 0; i < keyed.length; i++) scored[i] = (keyed[i] as (typeof keyed)[number]).item;
-    return scored;
+    if (!scoring) return scored;
+    return sortBy(scored, sort, (item, field) =>
+      field === "score"
+        ? item.score
+        : (SORT_FIELDS[field] as (d: DatasetRecord) => string | number)(item.ds),
+    );
   }
   const facets: Record<string, Record<string, number>> = {};
   const searchFacets: Record<
@@ -272,13 +324,20 @@ export function packageSearch(ctx: ActionContext, data: DataDict): unknown {
   return {
     count: scored.length,
     facets,
-    results: new RawJson(
-      `[${scored
-        .slice(start, start + rows)
-        .map(({ ds }) => ctx.catalog.datasetJson(ds))
-        .join(",")}]`,
-    ),
+    // the page is spliced together from each dataset's cached JSON bytes
+    results: new RawJson(pageParts(ctx.catalog, scored, start, rows)),
     sort: sortText,
     search_facets: searchFacets,
   };
+}
+
+function pageParts(catalog: CatalogModel, scored: Hits, start: number, rows: number): Buffer[] {
+  const parts: Buffer[] = [OPEN];
+  const end = Math.min(scored.length, start + rows);
+  for (let i = Math.max(0, start); i < end; i++) {
+    if (parts.length > 1) parts.push(COMMA);
+    parts.push(catalog.datasetJsonBytes((scored[i] as Hits[number]).ds));
+  }
+  parts.push(CLOSE);
+  return parts;
 }

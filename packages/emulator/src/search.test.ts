@@ -204,4 +204,63 @@ describe("package_search", () => {
     const sort = await search({ q: "*:*", sort: "name sideways" });
     expect(sort.status).toBe(400);
   });
+
+  it("pages of 1000 (spliced from cached JSON) are CKAN's order for every sort, also after a change", async () => {
+    const truth = emu.catalog.visibleDatasets("alice");
+    const expectOrder = (sort: string) => {
+      const [field, dir] = sort.split(" ") as [string, string];
+      const key = (d: Json): string | number =>
+        field === "name" ? d.name : Date.parse(`${d[field].slice(0, 23)}Z`);
+      return [...truth]
+        .sort((a, b) => {
+          const [ka, kb] = [key(a), key(b)];
+          const c = ka < kb ? -1 : ka > kb ? 1 : 0;
+          return dir === "desc" ? -c : c;
+        })
+        .map((d) => d.id);
+    };
+    const list = async (sort: string) => {
+      const pages = await Promise.all(
+        [0, 1000].map((start) =>
+          search(
+            { q: "*:*", rows: "1000", start: String(start), sort, include_private: "true" },
+            "alice",
+          ),
+        ),
+      );
+      return pages.flatMap((p) => p.body.result.results.map((d: Json) => d.id));
+    };
+    for (const sort of ["metadata_created desc", "metadata_modified asc", "name asc"]) {
+      const ids = await list(sort);
+      expect(ids.length).toBe(truth.length);
+      // ties (same timestamp) may come in either order: compare the keys' order, and the set
+      expect(new Set(ids)).toEqual(new Set(expectOrder(sort)));
+      const byId = new Map(truth.map((d) => [d.id, d]));
+      const field = sort.split(" ")[0] as string;
+      const keys = ids.map((id) => (byId.get(id) as Json)[field]);
+      const sorted = [...keys].sort();
+      expect(keys).toEqual(sort.endsWith("desc") ? sorted.reverse() : sorted);
+    }
+    emu.touchDataset("figshare-7771184-v2");
+    const first = await search(
+      { q: "*:*", rows: "1000", sort: "metadata_modified desc", include_private: "true" },
+      "alice",
+    );
+    expect(first.body.result.results[0].name).toBe("figshare-7771184-v2");
+  });
+
+  it("a spliced page survives JSONP, throttling and malformed-JSON faults", async () => {
+    const url = `${emu.apiUrl}package_search?q=*:*&rows=200&sort=name%20asc`;
+    const plain = await (await fetch(url)).text();
+    const parsed = JSON.parse(plain);
+    expect(parsed.result.results).toHaveLength(200);
+    const jsonp = await (await fetch(`${url}&callback=cb`)).text();
+    expect(jsonp).toBe(`cb(${plain});`);
+    emu.faults.add({ route: "api", bytesPerSecond: 20_000_000, times: 1 });
+    expect(await (await fetch(url)).text()).toBe(plain);
+    emu.faults.add({ route: "api", malformedJson: true, times: 1 });
+    const broken = await (await fetch(url)).text();
+    expect(plain.startsWith(broken)).toBe(true);
+    expect(broken.length).toBeLessThan(plain.length);
+  });
 });

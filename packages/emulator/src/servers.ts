@@ -12,6 +12,7 @@ import {
 import { type CatalogModel, condensedName, objectKey } from "./catalog.js";
 import type { FaultPlan, FaultSet } from "./faults.js";
 import {
+  bodyBytes,
   hasAuthorization,
   htmlResponse,
   jsonResponse,
@@ -215,7 +216,9 @@ async function handleApi(
     out = {
       status: 200,
       headers: { "Content-Type": "application/javascript;charset=utf-8" },
-      body: Buffer.from(`${callback}(${Buffer.from(out.body as Uint8Array).toString("utf8")});`),
+      body: Buffer.from(
+        `${callback}(${(bodyBytes(out.body) ?? Buffer.alloc(0)).toString("utf8")});`,
+      ),
     };
   }
   return out;
@@ -362,8 +365,7 @@ async function pipeline(
     }
     if (plan.malformedJson && route === "api") {
       const text = Buffer.from(
-        (out.body as Uint8Array | undefined) ??
-          Buffer.from('{"help": "x", "success": true, "result": {}}'),
+        bodyBytes(out.body) ?? Buffer.from('{"help": "x", "success": true, "result": {}}'),
       ).toString("utf8");
       out = {
         status: 200,

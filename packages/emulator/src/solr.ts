@@ -226,6 +226,8 @@ export interface SolrDocument {
   fields: Record<string, string[]>;
   /** Tokenised free text for plain-text queries and the default field. */
   text: string[];
+  /** Parsed values of date fields, filled on first use (a document is rebuilt when it changes). */
+  dates?: Record<string, number[]>;
 }
 
 /** Fields matched by exact (string) comparison; the others are tokenised text. */
@@ -400,32 +402,49 @@ function matchTerm(
   return values.includes(literal);
 }
 
+/** Bounds of a range node, converted once per `now` (not once per document). */
+const rangeBounds = new WeakMap<
+  Extract<SolrNode, { kind: "range" }>,
+  { now: number; lo: number | string | undefined; hi: number | string | undefined }
+>();
+
+function dateValues(doc: SolrDocument, field: string): number[] {
+  doc.dates ??= {};
+  let out = doc.dates[field];
+  if (!out) {
+    out = (doc.fields[field] ?? []).map((raw) => Date.parse(raw.endsWith("Z") ? raw : `${raw}Z`));
+    doc.dates[field] = out;
+  }
+  return out;
+}
+
 function matchRange(
   doc: SolrDocument,
   node: Extract<SolrNode, { kind: "range" }>,
   now: number,
 ): boolean {
   const field = node.field ?? "text";
-  const values = doc.fields[field] ?? [];
   const isDate = DATE_FIELDS.has(field);
-  const conv = (s: string): number | string | undefined => {
-    if (s === "*") return undefined;
-    if (isDate) return parseSolrDate(s, now);
-    const n = Number(s);
-    return Number.isFinite(n) && s.trim() !== "" ? n : s;
-  };
-  const lo = conv(node.lower);
-  const hi = conv(node.upper);
-  return values.some((raw) => {
-    const v: number | string = isDate
-      ? Date.parse(raw.endsWith("Z") ? raw : `${raw}Z`)
-      : typeof lo === "number" || typeof hi === "number"
-        ? Number(raw)
-        : raw;
+  let bounds = rangeBounds.get(node);
+  if (!bounds || bounds.now !== now) {
+    const conv = (s: string): number | string | undefined => {
+      if (s === "*") return undefined;
+      if (isDate) return parseSolrDate(s, now);
+      const n = Number(s);
+      return Number.isFinite(n) && s.trim() !== "" ? n : s;
+    };
+    bounds = { now, lo: conv(node.lower), hi: conv(node.upper) };
+    rangeBounds.set(node, bounds);
+  }
+  const { lo, hi } = bounds;
+  const inRange = (v: number | string) => {
     if (lo !== undefined && (node.lowerInclusive ? v < lo : v <= lo)) return false;
     if (hi !== undefined && (node.upperInclusive ? v > hi : v >= hi)) return false;
     return true;
-  });
+  };
+  if (isDate) return dateValues(doc, field).some(inRange);
+  const numeric = typeof lo === "number" || typeof hi === "number";
+  return (doc.fields[field] ?? []).some((raw) => inRange(numeric ? Number(raw) : raw));
 }
 
 /** Evaluates a parsed query against a document. */
