@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
+import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { EtagHasher, isS3Etag, normalizeEtag } from "./checksum.js";
+import { EtagHasher, isS3Etag, normalizeEtag, StreamHasher } from "./checksum.js";
 import { seededBytes } from "./test-helpers/file-server.js";
 
 const md5 = (b: Buffer) => createHash("md5").update(b);
@@ -60,5 +63,60 @@ describe("S3 ETags", () => {
     const r = h.result();
     expect(r.matches).toBe(false);
     expect(r.actual).toMatch(/^[0-9a-f]{32}-3$/);
+  });
+});
+
+describe("StreamHasher off-thread (worker reads the part file back)", () => {
+  const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+  it("equals the in-thread hash; resumes from bytes already in the file", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "hash-"));
+    try {
+      const file = path.join(dir, "x.part");
+      const bytes = seededBytes(5 * 1024 * 1024 + 77, 9);
+      const have = 1_234_567;
+      await writeFile(file, bytes.subarray(0, have));
+      const h = new StreamHasher(undefined, file);
+      expect(h.offThread).toBe(true);
+      await h.updateFromFile(file, have);
+      const fh = await open(file, "a");
+      let off = have;
+      for (let i = 0; off < bytes.length; i++) {
+        const chunk = bytes.subarray(off, off + 1 + ((i * 7919) % 65536));
+        h.update(chunk);
+        await fh.write(chunk);
+        h.wrote(chunk.length);
+        off += chunk.length;
+      }
+      await fh.close();
+      expect(h.bytes).toBe(bytes.length);
+      await h.finish();
+      expect(h.sha256()).toBe(sha(bytes));
+      expect(h.sha256()).toBe(sha(bytes)); // stable
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("hashes an empty file; refuses to digest bytes that were never written", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "hash-"));
+    try {
+      const file = path.join(dir, "x.part");
+      await writeFile(file, "");
+      const empty = new StreamHasher(undefined, file);
+      await empty.finish();
+      expect(empty.sha256()).toBe(sha(Buffer.alloc(0)));
+      const h = new StreamHasher(undefined, file);
+      h.update(Buffer.from("abc"));
+      await expect(h.finish()).rejects.toThrow(/written/);
+      expect(() => h.sha256()).toThrow(/finish/);
+      // the file is shorter than reported: an error, not a wrong hash
+      const short = new StreamHasher(undefined, file);
+      short.update(Buffer.from("abc"));
+      short.wrote(3);
+      await expect(short.finish()).rejects.toThrow(/shorter/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

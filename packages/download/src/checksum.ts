@@ -1,5 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { FileSha256Worker } from "./sha256-worker.js";
 
 /** 1 GiB: the part size DCOR uploads with (and S3 multipart ETags are computed from). */
 export const GIB = 1024 ** 3;
@@ -111,36 +112,103 @@ export class EtagHasher {
 
 /** SHA-256 plus an optional ETag verifier, fed the same bytes in order. */
 export class StreamHasher {
-  private sha = createHash("sha256");
+  private sha: Hash | undefined;
+  private worker: FileSha256Worker | undefined;
+  private workerHex: string | undefined;
+  /** Bytes of the hashed stream that are in the part file (off-thread mode). */
+  private onDisk = 0;
   etag?: EtagHasher;
-  /** Bytes hashed so far. */
+  /** Bytes hashed (received) so far. */
   bytes = 0;
 
-  constructor(etag?: { expected: string; size: number | undefined; partSize?: number }) {
+  /**
+   * @param etag also verify this S3 ETag
+   * @param partFile hash SHA-256 off-thread by reading this file back: the bytes given to
+   *   {@link update} must then also be appended to it, reported with {@link wrote}; call
+   *   {@link finish} before {@link sha256} and {@link dispose} when abandoning the hasher.
+   */
+  constructor(
+    etag?: { expected: string; size: number | undefined; partSize?: number },
+    partFile?: string,
+  ) {
     if (etag) this.etag = new EtagHasher(etag.expected, etag.size, etag.partSize);
+    if (partFile !== undefined) {
+      try {
+        this.worker = new FileSha256Worker(partFile);
+      } catch {
+        // no worker threads here: hash in this thread
+      }
+    }
+    if (!this.worker) this.sha = createHash("sha256");
+  }
+
+  /** Whether SHA-256 is computed by a worker reading the part file. */
+  get offThread(): boolean {
+    return this.worker !== undefined;
   }
 
   update(chunk: Buffer): void {
-    this.sha.update(chunk);
     this.etag?.update(chunk);
+    this.sha?.update(chunk);
     this.bytes += chunk.length;
+  }
+
+  /** `n` more bytes of the stream are now in the part file. */
+  wrote(n: number): void {
+    this.onDisk += n;
+    this.worker?.written(this.onDisk);
+  }
+
+  /** Wait for all hashing to complete (needed once before `sha256()` when off-thread). */
+  async finish(): Promise<void> {
+    if (!this.worker || this.workerHex !== undefined) return;
+    if (this.onDisk !== this.bytes) {
+      this.worker.close();
+      throw new Error(`StreamHasher: ${this.bytes} bytes received but ${this.onDisk} written`);
+    }
+    this.workerHex = await this.worker.digest();
+  }
+
+  /** Release the worker thread, if any. */
+  dispose(): void {
+    this.worker?.close();
   }
 
   /** Hex SHA-256 of everything hashed (the hasher stays usable only for more `digest`s). */
   sha256(): string {
-    return this.sha.copy().digest("hex");
+    if (this.worker) {
+      if (this.workerHex === undefined) throw new Error("StreamHasher: finish() before sha256()");
+      return this.workerHex;
+    }
+    return this.sha!.copy().digest("hex");
   }
 
   /** Feed the first `limit` bytes of a file (or all of it) through this hasher. */
   async updateFromFile(file: string, limit?: number, signal?: AbortSignal): Promise<void> {
     if (limit === 0) return;
-    const stream = createReadStream(file, {
-      highWaterMark: 1024 * 1024,
-      ...(limit === undefined ? {} : { end: limit - 1 }),
-      ...(signal ? { signal } : {}),
-    });
-    for await (const chunk of stream) this.update(chunk as Buffer);
+    if (this.worker && limit !== undefined && this.bytes === 0) {
+      // These bytes are the start of the part file itself: the worker reads them.
+      if (this.etag) await readChunks(file, limit, signal, (c) => this.etag!.update(c));
+      this.bytes = limit;
+      this.wrote(limit);
+      return;
+    }
+    await readChunks(file, limit, signal, (c) => this.update(c));
   }
+}
+
+async function readChunks(
+  file: string,
+  limit: number | undefined,
+  signal: AbortSignal | undefined,
+  each: (chunk: Buffer) => void,
+): Promise<void> {
+  const stream = createReadStream(file, {
+    highWaterMark: 1024 * 1024,
+    ...(limit === undefined ? {} : { end: limit - 1 }),
+    ...(signal ? { signal } : {}),
+  });
+  for await (const chunk of stream) each(chunk as Buffer);
 }
 
 /** SHA-256 (hex) of a whole file, streamed. */

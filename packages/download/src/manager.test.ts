@@ -610,3 +610,57 @@ describe("DownloadManager (generic core)", () => {
     await rm(path.join(dir, "etc"), { recursive: true, force: true });
   });
 });
+
+// ≥ 32 MiB: SHA-256 runs on a worker thread that reads the part file back.
+describe("big files (off-thread SHA-256)", () => {
+  const BIG = seededBytes(40 * 1024 * 1024 + 123, 11);
+  const BIG_SHA = sha256(BIG);
+  beforeAll(() => {
+    srv.setFile("big.bin", BIG);
+  });
+
+  it("resumes after resets (size known up front: the resume re-hash is off-thread too)", async () => {
+    const dm = await setup();
+    srv.faults.push(
+      { resetAfterBytes: 5_000_000, pathIncludes: "big.bin" },
+      { resetAfterBytes: 17_000_000, pathIncludes: "big.bin" },
+    );
+    const job = dm.add({
+      url: srv.fileUrl("big.bin"),
+      directory: dir,
+      sha256: BIG_SHA,
+      size: BIG.length,
+    });
+    const result = await job.done;
+    expect(result).toMatchObject({ sha256: BIG_SHA, verifiedBy: "sha256", size: BIG.length });
+    expect(sha256(await readFile(result.destination))).toBe(BIG_SHA);
+    expect(srv.log.filter((e) => e.range).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a corrupted byte is caught, re-downloaded from zero; ignored Range restarts", async () => {
+    const dm = await setup();
+    srv.faults.push(
+      { corruptAt: 33_000_000, pathIncludes: "big.bin" },
+      { resetAfterBytes: 9_000_000, pathIncludes: "big.bin" },
+      { ignoreRange: true, pathIncludes: "big.bin" },
+    );
+    const job = dm.add({ url: srv.fileUrl("big.bin"), directory: dir, sha256: BIG_SHA });
+    const restarts: string[] = [];
+    job.on("restart", (r) => restarts.push(r.reason));
+    const result = await job.done;
+    expect(result.sha256).toBe(BIG_SHA);
+    // a 200 to a Range with If-Range means the file changed (as far as the client can tell)
+    expect(restarts).toEqual(["checksum-mismatch", "remote-changed"]);
+    expect(sha256(await readFile(result.destination))).toBe(BIG_SHA);
+  });
+
+  it("a wrong sha256 is an error and leaves no file", async () => {
+    const dm = await setup({ checksumRetries: 0 });
+    const job = dm.add({ url: srv.fileUrl("big.bin"), directory: dir, sha256: "0".repeat(64) });
+    const err = await job.done.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChecksumMismatchError);
+    expect((err as ChecksumMismatchError).actual).toBe(BIG_SHA);
+    expect(existsSync(path.join(dir, "big.bin"))).toBe(false);
+    expect(existsSync(path.join(dir, "big.bin.part"))).toBe(false);
+  });
+});

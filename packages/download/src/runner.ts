@@ -1,3 +1,4 @@
+import { writevSync } from "node:fs";
 import { type FileHandle, link, mkdir, open, rename, rm, stat, truncate } from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -68,6 +69,13 @@ const MAX_QUEUED_BATCHES = 4;
 const MAX_BATCH_AGE_MS = 250;
 /** An attempt that delivered at least this much resets the retry count. */
 const PROGRESS_RESETS_RETRIES_BYTES = 256 * 1024;
+/**
+ * A synchronous write slower than this switches the transfer to asynchronous writes. Writes
+ * into the page cache take well under a millisecond per MiB and doing them in place is much
+ * faster than a thread-pool round trip per batch; a slow disk (or network share) must not block
+ * the event loop, though, so it gets async writes.
+ */
+const SLOW_SYNC_WRITE_MS = 20;
 /** With `fsync`, flush to disk in the background every this many bytes. */
 const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
 
@@ -86,6 +94,8 @@ class BatchWriter {
   /** Bytes written since the last background fdatasync was started. */
   private unsynced = 0;
   private syncing: Promise<void> | undefined;
+  /** Write batches in place (see SLOW_SYNC_WRITE_MS) until one write was slow. */
+  private writeInPlace = true;
 
   /**
    * @param syncEveryBytes start a background fdatasync after this many written bytes (0 = never),
@@ -94,6 +104,7 @@ class BatchWriter {
   constructor(
     private readonly fh: FileHandle,
     private readonly syncEveryBytes = 0,
+    private readonly onWritten: (bytes: number) => void = () => {},
   ) {}
 
   private maybeSync(bytes: number): void {
@@ -127,6 +138,7 @@ class BatchWriter {
     this.batchLen += chunk.length;
     if (this.batchLen < BATCH_BYTES) return undefined;
     this.enqueue();
+    if (this.failed) return Promise.reject(this.failed);
     if (this.queued < MAX_QUEUED_BATCHES) return undefined;
     return new Promise<void>((resolve) => {
       this.waiter = resolve;
@@ -144,6 +156,16 @@ class BatchWriter {
     const bufs = this.batch;
     this.batch = [];
     this.batchLen = 0;
+    if (this.writeInPlace && this.queued === 0 && !this.failed) {
+      const t0 = performance.now();
+      try {
+        this.writeAllSync(bufs);
+      } catch (err) {
+        this.failed = err;
+      }
+      if (performance.now() - t0 > SLOW_SYNC_WRITE_MS) this.writeInPlace = false;
+      return;
+    }
     this.queued++;
     this.tail = this.tail.then(async () => {
       try {
@@ -166,6 +188,25 @@ class BatchWriter {
       while (rest.length > 0) {
         const { bytesWritten } = await this.fh.writev(rest);
         this.maybeSync(bytesWritten);
+        this.onWritten(bytesWritten);
+        let n = bytesWritten;
+        let i = 0;
+        while (i < rest.length && n >= rest[i]!.length) n -= rest[i++]!.length;
+        rest = rest.slice(i);
+        if (n > 0 && rest.length > 0) rest[0] = rest[0]!.subarray(n);
+      }
+    } catch (err) {
+      throw new WriteFailure(err);
+    }
+  }
+
+  private writeAllSync(bufs: Buffer[]): void {
+    let rest = bufs;
+    try {
+      while (rest.length > 0) {
+        const bytesWritten = writevSync(this.fh.fd, rest);
+        this.maybeSync(bytesWritten);
+        this.onWritten(bytesWritten);
         let n = bytesWritten;
         let i = 0;
         while (i < rest.length && n >= rest[i]!.length) n -= rest[i++]!.length;
@@ -202,6 +243,7 @@ class PartSink extends Writable {
     private readonly truncateFirst: boolean,
     private readonly onChunk: (chunk: Buffer, sink: PartSink) => Promise<void> | undefined,
     private readonly syncEveryBytes: number,
+    private readonly onWritten: (bytes: number) => void,
   ) {
     super({ highWaterMark: 256 * 1024 });
     this.whenClosed = new Promise((r) => {
@@ -214,7 +256,7 @@ class PartSink extends Writable {
       .then(async (fh) => {
         this.fh = fh;
         if (this.truncateFirst) await fh.truncate(0);
-        this.writer = new BatchWriter(fh, this.syncEveryBytes);
+        this.writer = new BatchWriter(fh, this.syncEveryBytes, this.onWritten);
       })
       .then(
         () => cb(),
@@ -272,14 +314,17 @@ function expectedEtag(job: DownloadJob): string | undefined {
   return isS3Etag(job.remote?.etag) ? job.remote?.etag : undefined;
 }
 
+/** Transfers at least this big hash SHA-256 on a worker thread (it costs a thread and ~5 MB). */
+const OFF_THREAD_HASH_BYTES = 32 * 1024 * 1024;
+
 function newHasher(job: DownloadJob, etagPartSize: number): StreamHasher {
   const etag = expectedEtag(job);
-  if (!etag) return new StreamHasher();
-  return new StreamHasher({
-    expected: etag,
-    size: job.size ?? job.remote?.size,
-    partSize: etagPartSize,
-  });
+  const size = job.size ?? job.remote?.size;
+  const partFile = size !== undefined && size >= OFF_THREAD_HASH_BYTES ? job.partPath : undefined;
+  return new StreamHasher(
+    etag ? { expected: etag, size, partSize: etagPartSize } : undefined,
+    partFile,
+  );
 }
 
 /** Run one job to its verified destination. Throws DownloadError, or the abort reason. */
@@ -507,16 +552,38 @@ async function waitForDisk(
   }
 }
 
-/** Download into the part file until complete; returns the hasher over all its bytes. */
+/** Download into the part file until complete; returns the (finished) hasher over all its bytes. */
 async function transfer(
   job: DownloadJob,
   env: RunnerEnv,
   signal: AbortSignal,
 ): Promise<{ hasher: StreamHasher; total: number | undefined }> {
+  const current: { hasher?: StreamHasher } = {};
+  try {
+    return await transferLoop(job, env, signal, current);
+  } catch (err) {
+    current.hasher?.dispose(); // a worker thread must not outlive a failed transfer
+    throw err;
+  }
+}
+
+async function transferLoop(
+  job: DownloadJob,
+  env: RunnerEnv,
+  signal: AbortSignal,
+  current: { hasher?: StreamHasher },
+): Promise<{ hasher: StreamHasher; total: number | undefined }> {
   const o = env.opts;
   const part = job.partPath;
   let hasher!: StreamHasher;
   let total: number | undefined = job.size ?? job.remote?.size;
+  /** Replace the hasher (restart from zero, or now the size/ETag is known); frees the old one. */
+  const freshHasher = (): StreamHasher => {
+    hasher?.dispose();
+    hasher = newHasher(job, o.etagPartSize);
+    current.hasher = hasher;
+    return hasher;
+  };
 
   // (Re)build the hasher from the bytes that are really in the part file.
   const resync = async () => {
@@ -527,13 +594,13 @@ async function transfer(
       env.emitRestart(job, "part-larger-than-remote");
       have = 0;
     }
-    hasher = newHasher(job, o.etagPartSize);
-    if (have > 0) await hasher.updateFromFile(part, have, signal);
+    const h = freshHasher();
+    if (have > 0) await h.updateFromFile(part, have, signal);
   };
   const restart = async (why: RestartInfo["reason"]) => {
     await truncate(part, 0).catch(() => {});
     job.remote = undefined;
-    hasher = newHasher(job, o.etagPartSize);
+    freshHasher();
     env.emitRestart(job, why);
   };
 
@@ -571,10 +638,11 @@ async function transfer(
         return handleChunk(chunk, s);
       };
       const handleChunk = (chunk: Buffer, s: PartSink): Promise<void> | undefined => {
-        hasher.update(chunk);
-        if (total !== undefined && hasher.bytes > total) {
+        // Checked before counting: bytes counted must be bytes written (resume offset, hash).
+        if (total !== undefined && hasher.bytes + chunk.length > total) {
           throw new NetworkError(`server sent more than ${total} bytes`, job.url);
         }
+        hasher.update(chunk);
         const wait = s.writer!.push(chunk);
         env.progress(job, hasher.bytes, total);
         sinceDiskCheck += chunk.length;
@@ -633,7 +701,7 @@ async function transfer(
             if (from > 0) {
               truncateFirst = true;
               job.remote = undefined;
-              hasher = newHasher(job, o.etagPartSize);
+              freshHasher();
               env.emitRestart(job, validator ? "remote-changed" : "range-ignored");
             }
             const len = Number(headerValue(res.headers["content-length"]) ?? Number.NaN);
@@ -644,11 +712,14 @@ async function transfer(
             if (remoteEtag) job.remote.etag = remoteEtag;
             if (lastModified) job.remote.lastModified = lastModified;
             if (total !== undefined) job.remote.size = total;
-            if (hasher.bytes === 0) hasher = newHasher(job, o.etagPartSize); // now knows the ETag
+            if (hasher.bytes === 0) freshHasher(); // now knows the ETag and size
             env.persist(job);
           }
           if (job.size === undefined && total !== undefined) job.size = total;
-          sink = new PartSink(part, truncateFirst, onChunk, o.fsync ? SYNC_EVERY_BYTES : 0);
+          const h = hasher;
+          sink = new PartSink(part, truncateFirst, onChunk, o.fsync ? SYNC_EVERY_BYTES : 0, (n) =>
+            h.wrote(n),
+          );
           return sink;
         },
       );
@@ -656,6 +727,7 @@ async function transfer(
       if (head416) {
         if (from > 0 && head416.total === from) {
           total = from;
+          await hasher.finish();
           return { hasher, total };
         }
         await restart("part-larger-than-remote");
@@ -666,6 +738,7 @@ async function transfer(
         throw new NetworkError(`body ended after ${hasher.bytes} of ${total} bytes`, head.url.href);
       }
       if (total === undefined) total = hasher.bytes;
+      await hasher.finish();
       return { hasher, total };
     } catch (err0) {
       // Never look at the part file while a write may still be in flight.
