@@ -1,16 +1,19 @@
 /**
  * Benchmark of @dcor/interrogator against a 10,000-dataset emulator, in one run:
  * 1. listing every dataset with `iterateDatasets` (concurrent pages) vs a sequential DCOR-Aid-style
- *    `package_search` loop (rows=1000, start += 1000), with a per-request latency fault on the
- *    emulator like a real server over the network (30 ms), against one emulator and against
- *    several identical emulators behind a round-robin proxy (a server with several workers);
+ *    `package_search` loop (rows=1000, start += 1000), with the emulator simulating a real server:
+ *    a per-request latency (server work + round trip; an asynchronous delay, so concurrent
+ *    requests overlap as on a multi-worker server) and optionally a per-connection transfer rate
+ *    (a 1000-row page is ~3.7 MB), against one emulator and against several identical emulators
+ *    behind a round-robin proxy;
  * 2. local-index search latency (median, p99) vs a DCOR-Aid-style `LIKE %q%` scan of the same
  *    SQLite data.
  * Each emulator runs in a child process, so its single-threaded work does not share the client's
  * thread; one emulator handles one request at a time, which a real server does not.
  *
- * Run: `pnpm --filter @dcor/interrogator bench` (env BENCH_LATENCIES_MS="30" (comma list),
- * BENCH_WORKERS=1 (emulators behind the proxy), BENCH_DATASETS=10000).
+ * Run: `pnpm --filter @dcor/interrogator bench` (env BENCH_NETWORKS="30,100:12500000" — a comma
+ * list of `latencyMs[:bytesPerSecond]`, BENCH_WORKERS=1 (emulators behind the proxy),
+ * BENCH_DATASETS=10000).
  */
 
 import { fork } from "node:child_process";
@@ -25,7 +28,18 @@ import Database from "better-sqlite3";
 import { APIInterrogator } from "../src/index.js";
 import { CachedInterrogator } from "../src/local/index.js";
 
-const LATENCIES_MS = (process.env.BENCH_LATENCIES_MS ?? "30").split(",").map(Number);
+/** Simulated networks: latency per API request, and per-connection bytes per second (0 = no cap). */
+const NETWORKS = (process.env.BENCH_NETWORKS ?? process.env.BENCH_LATENCIES_MS ?? "30,100:12500000")
+  .split(",")
+  .map((item) => {
+    const [latency = "0", bps = "0"] = item.split(":");
+    return { latency: Number(latency), bytesPerSecond: Number(bps) };
+  });
+const describeNetwork = (n: { latency: number; bytesPerSecond: number }) =>
+  `latency ${n.latency} ms per API request` +
+  (n.bytesPerSecond
+    ? ` + ${((n.bytesPerSecond * 8) / 1e6).toFixed(0)} Mbit/s per connection`
+    : " (no transfer cap: loopback speed)");
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const SYNTHETIC = Number(process.env.BENCH_DATASETS ?? 10_000);
 const ROUNDS = 5;
@@ -80,9 +94,9 @@ async function startEmulatorProcess(user: { name: string; token: string }) {
   return {
     url: ready.url,
     visible: ready.visible,
-    setLatency: async (ms: number) => {
+    setLatency: async (ms: number, bytesPerSecond = 0) => {
       const done = next("latency-set");
-      child.send({ type: "latency", ms });
+      child.send({ type: "latency", ms, bytesPerSecond });
       await done;
     },
     close: async () => {
@@ -152,34 +166,36 @@ async function main(): Promise<void> {
     let t = performance.now();
     for (const e of emus) await dcoraidStyleListing(client(e.url));
     console.log(`warm-up listing without latency: ${fmt((performance.now() - t) / emus.length)}`);
-    // One emulator answers one request after the other; its time per 1000-row page bounds any
-    // client talking to it alone.
+    // What one 1000-row page costs without simulated latency: the emulator plus loopback transfer
+    // (raw bytes), and the same with the client's JSON parsing (api.get).
+    const rawTimes: number[] = [];
     const pageTimes: number[] = [];
     for (let i = 0; i < 5; i++) {
+      const params = { q: "*:*", rows: 1000, start: i * 1000, include_private: true };
+      const url = `${emu.url}/api/3/action/package_search?${new URLSearchParams(
+        Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
+      )}`;
       t = performance.now();
-      await api.get("package_search", {
-        q: "*:*",
-        rows: 1000,
-        start: i * 1000,
-        include_private: true,
-      });
+      await (await fetch(url, { headers: { Authorization: user.token } })).arrayBuffer();
+      rawTimes.push(performance.now() - t);
+      t = performance.now();
+      await api.get("package_search", params);
       pageTimes.push(performance.now() - t);
     }
-    const pageMs = median(pageTimes);
     const pages = Math.ceil(expected / 1000);
     console.log(
-      `one 1000-row page without latency: ${fmt(pageMs)} (median of 5): ${pages} pages from one ` +
-        `emulator take at least ~${fmt(pages * pageMs)} whatever the client does`,
+      `one 1000-row page without latency (median of 5): ${fmt(median(rawTimes))} emulator + ` +
+        `transfer (raw bytes), ${fmt(median(pageTimes))} with the client's JSON parsing ` +
+        `(api.get); ${pages} pages`,
     );
 
     const scenarios = [
-      ...LATENCIES_MS.map((latency) => ({ latency, servers: 1 })),
-      ...(emus.length > 1
-        ? LATENCIES_MS.map((latency) => ({ latency, servers: emus.length }))
-        : []),
+      ...NETWORKS.map((network) => ({ network, servers: 1 })),
+      ...(emus.length > 1 ? NETWORKS.map((network) => ({ network, servers: emus.length })) : []),
     ];
-    for (const { latency, servers } of scenarios) {
-      for (const e of emus) await e.setLatency(latency);
+    const ratios: string[] = [];
+    for (const { network, servers } of scenarios) {
+      for (const e of emus) await e.setLatency(network.latency, network.bytesPerSecond);
       const target = servers === 1 ? api : client(proxy.url);
       const air = new APIInterrogator(target); // concurrency 4, pages of 1000
       const seqTimes: number[] = [];
@@ -213,13 +229,15 @@ async function main(): Promise<void> {
           ? "1 emulator"
           : `${servers} emulators behind a round-robin proxy (like CKAN workers)`;
       console.log(
-        `\nlist all ${expected} datasets: ${model}, latency fault ${latency} ms per API request ` +
+        `\nlist all ${expected} datasets: ${model}, simulated ${describeNetwork(network)} ` +
           `(median of ${ROUNDS}):`,
       );
       console.log(`  DCOR-Aid-style sequential loop : ${fmt(seq)}`);
       console.log(`  iterateDatasets (concurrency 4): ${fmt(iter)}`);
       console.log(`  ratio sequential / iterate     : ${(seq / iter).toFixed(2)}x faster`);
+      ratios.push(`${(seq / iter).toFixed(2)}x with ${describeNetwork(network)}, ${model}`);
     }
+    console.log(`\nsummary, iterateDatasets vs sequential loop: ${ratios.join("; ")}`);
     for (const e of emus) await e.setLatency(0);
 
     // Local index
