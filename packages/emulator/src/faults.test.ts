@@ -141,6 +141,31 @@ describe("fault injection", () => {
     ).rejects.toThrow();
   });
 
+  it("latency is an asynchronous delay: delayed requests overlap and never block others", async () => {
+    // the delayed requests are sent first; a request without the fault still finishes before
+    // them, which could not happen if the delay blocked the single-threaded server
+    const id = emu.faults.add({ route: "api", action: "status_show", latencyMs: 1500 });
+    try {
+      const order: string[] = [];
+      const delayed = [1, 2, 3].map((i) =>
+        fetch(`${emu.apiUrl}status_show`).then(async (r) => {
+          await r.arrayBuffer();
+          order.push(`delayed-${i}`);
+        }),
+      );
+      const quick = fetch(`${emu.apiUrl}license_list`).then(async (r) => {
+        expect(r.status).toBe(200);
+        await r.arrayBuffer();
+        order.push("quick");
+      });
+      await Promise.all([...delayed, quick]);
+      expect(order[0]).toBe("quick");
+      expect(order).toHaveLength(4);
+    } finally {
+      emu.faults.remove(id);
+    }
+  });
+
   it("throttles bodies with bytesPerSecond and still delivers every byte", async () => {
     emu.faults.add({ route: "object", bytesPerSecond: 400_000 });
     const r = await fetch(objectUrl, { headers: { Range: "bytes=0-99999" } });
