@@ -54,6 +54,13 @@ async function curl(url: string, dest: string): Promise<number> {
   return Number(stdout.trim());
 }
 
+/** Seconds for `cmd args` (context baselines: fsync / sha256sum after curl). */
+async function timed(cmd: string, args: string[]): Promise<number> {
+  const t0 = performance.now();
+  await run(cmd, args, { maxBuffer: 1 << 20 });
+  return (performance.now() - t0) / 1000;
+}
+
 async function ours(url: string, dir: string, sha256: string, fsync: boolean) {
   const { stdout } = await run(
     process.execPath,
@@ -87,10 +94,17 @@ try {
     let bestCurlNull = Number.POSITIVE_INFINITY;
     let bestOurs = Number.POSITIVE_INFINITY;
     let bestNoSync = Number.POSITIVE_INFINITY;
+    let bestCurlSync = Number.POSITIVE_INFINITY;
+    let bestCurlSha = Number.POSITIVE_INFINITY;
     let peakRss = 0;
     for (let i = 0; i < ROUNDS; i++) {
-      const c = await curl(server.url, path.join(dir, "curl.bin"));
-      await rm(path.join(dir, "curl.bin"), { force: true });
+      const curlFile = path.join(dir, "curl.bin");
+      const c = await curl(server.url, curlFile);
+      // Context: what curl would cost with the work the downloader does on top (run after it,
+      // on the same file: `sync FILE` is an fsync; sha256sum is coreutils').
+      const cSync = c + (await timed("sync", [curlFile]));
+      const cSha = c + (await timed("sha256sum", [curlFile]));
+      await rm(curlFile, { force: true });
       bestCurlNull = Math.min(bestCurlNull, await curl(server.url, "/dev/null"));
       const times: number[] = [];
       for (const fsync of [true, false]) {
@@ -102,6 +116,8 @@ try {
         times.push(o.seconds);
       }
       bestCurl = Math.min(bestCurl, c);
+      bestCurlSync = Math.min(bestCurlSync, cSync);
+      bestCurlSha = Math.min(bestCurlSha, cSha);
       bestOurs = Math.min(bestOurs, times[0]!);
       bestNoSync = Math.min(bestNoSync, times[1]!);
       console.log(
@@ -111,10 +127,15 @@ try {
     const mbps = (s: number) => SIZE / 1e6 / s;
     console.log(`curl -o /dev/null (network only, context): ${mbps(bestCurlNull).toFixed(0)} MB/s`);
     console.log(`curl -o (no verification, no fsync):      ${mbps(bestCurl).toFixed(0)} MB/s`);
+    console.log(`curl -o, then fsync (context):            ${mbps(bestCurlSync).toFixed(0)} MB/s`);
+    console.log(`curl -o, then sha256sum (context):        ${mbps(bestCurlSha).toFixed(0)} MB/s`);
     console.log(`@dcor/download (sha256, fsync; default):  ${mbps(bestOurs).toFixed(0)} MB/s`);
     console.log(`@dcor/download (sha256, fsync: false):    ${mbps(bestNoSync).toFixed(0)} MB/s`);
     console.log(`ratio default / curl: ${(bestCurl / bestOurs).toFixed(2)} (goal >= 0.9)`);
     console.log(`ratio fsync:false / curl: ${(bestCurl / bestNoSync).toFixed(2)}`);
+    console.log(
+      `ratio default / (curl + fsync): ${(bestCurlSync / bestOurs).toFixed(2)}, fsync:false / (curl + sha256sum): ${(bestCurlSha / bestNoSync).toFixed(2)}`,
+    );
     console.log(
       `peak RSS of the downloader process: ${(peakRss / 1e6).toFixed(0)} MB (goal < 150 MB)`,
     );
