@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, EmulatorError, SAMPLE_USERS, startEmulator } from "./index.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON payloads
+type Json = any;
+
 let emu: Emulator;
 beforeAll(async () => {
   emu = await startEmulator();
@@ -13,7 +16,7 @@ async function api(action: string, query = "", token?: string) {
   const r = await fetch(`${emu.apiUrl}${action}${query ? `?${query}` : ""}`, {
     headers: token ? { Authorization: token } : {},
   });
-  return { status: r.status, body: (await r.json()) as any };
+  return { status: r.status, body: (await r.json()) as Json };
 }
 
 describe("startEmulator", () => {
@@ -37,13 +40,13 @@ describe("startEmulator", () => {
       "q=*:*&rows=1000&include_private=true",
       SAMPLE_USERS[0]?.token,
     );
-    expect(anon.body.result.results.every((d: any) => d.private === false)).toBe(true);
+    expect(anon.body.result.results.every((d: Json) => d.private === false)).toBe(true);
     expect(alice.body.result.count).toBeGreaterThan(anon.body.result.count);
     expect(alice.body.result.count).toBe(emu.catalog.visibleDatasets("alice").length);
   });
 
   it("serves object ranges with 206", async () => {
-    const ds = emu.catalog.datasets.find((d) => d.name === "figshare-7771184-v2") as any;
+    const ds = emu.catalog.datasets.find((d) => d.name === "figshare-7771184-v2") as Json;
     const r = await fetch(ds.resources[0].s3_url, { headers: { Range: "bytes=0-7" } });
     expect(r.status).toBe(206);
     const bytes = new Uint8Array(await r.arrayBuffer());
@@ -94,7 +97,7 @@ describe("options and errors", () => {
       const r = await fetch(`${e2.apiUrl}package_search?q=*:*&rows=1000&include_private=true`, {
         headers: { Authorization: "root-secret" },
       });
-      const body = (await r.json()) as any;
+      const body = (await r.json()) as Json;
       expect(body.result.count).toBe(
         e2.catalog.datasets.filter((d) => d.state === "active").length,
       );
