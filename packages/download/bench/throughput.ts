@@ -61,14 +61,18 @@ async function timed(cmd: string, args: string[]): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-async function ours(url: string, dir: string, sha256: string, fsync: boolean) {
+async function ours(url: string, dir: string, sha256: string, fsync: boolean, hashWorker = true) {
   const { stdout } = await run(
     process.execPath,
     [path.join(here, "download-child.mjs"), url, dir, sha256],
     {
       cwd: path.join(here, ".."),
       maxBuffer: 1 << 20,
-      env: { ...process.env, BENCH_FSYNC: fsync ? "1" : "0" },
+      env: {
+        ...process.env,
+        BENCH_FSYNC: fsync ? "1" : "0",
+        BENCH_HASH_WORKER: hashWorker ? "1" : "0",
+      },
     },
   );
   return JSON.parse(stdout.trim().split("\n").pop()!) as {
@@ -97,6 +101,8 @@ try {
     let bestCurlSync = Number.POSITIVE_INFINITY;
     let bestCurlSha = Number.POSITIVE_INFINITY;
     let peakRss = 0;
+    let bestMainThread = Number.POSITIVE_INFINITY;
+    let peakRssMainThread = 0;
     for (let i = 0; i < ROUNDS; i++) {
       const curlFile = path.join(dir, "curl.bin");
       const c = await curl(server.url, curlFile);
@@ -115,13 +121,22 @@ try {
         peakRss = Math.max(peakRss, o.maxRSSBytes);
         times.push(o.seconds);
       }
+      {
+        const runDir = await mkdtemp(path.join(dir, "ours-"));
+        const o = await ours(server.url, runDir, sha256, false, false);
+        await rm(runDir, { recursive: true, force: true });
+        if (o.bytes !== SIZE) throw new Error(`downloaded ${o.bytes} bytes, expected ${SIZE}`);
+        peakRssMainThread = Math.max(peakRssMainThread, o.maxRSSBytes);
+        bestMainThread = Math.min(bestMainThread, o.seconds);
+        times.push(o.seconds);
+      }
       bestCurl = Math.min(bestCurl, c);
       bestCurlSync = Math.min(bestCurlSync, cSync);
       bestCurlSha = Math.min(bestCurlSha, cSha);
       bestOurs = Math.min(bestOurs, times[0]!);
       bestNoSync = Math.min(bestNoSync, times[1]!);
       console.log(
-        `round ${i + 1}: curl ${c.toFixed(2)} s, @dcor/download ${times[0]!.toFixed(2)} s (fsync), ${times[1]!.toFixed(2)} s (no fsync)`,
+        `round ${i + 1}: curl ${c.toFixed(2)} s, @dcor/download ${times[0]!.toFixed(2)} s (fsync), ${times[1]!.toFixed(2)} s (no fsync), ${times[2]!.toFixed(2)} s (no fsync, hashWorker: false)`,
       );
     }
     const mbps = (s: number) => SIZE / 1e6 / s;
@@ -131,13 +146,16 @@ try {
     console.log(`curl -o, then sha256sum (context):        ${mbps(bestCurlSha).toFixed(0)} MB/s`);
     console.log(`@dcor/download (sha256, fsync; default):  ${mbps(bestOurs).toFixed(0)} MB/s`);
     console.log(`@dcor/download (sha256, fsync: false):    ${mbps(bestNoSync).toFixed(0)} MB/s`);
+    console.log(
+      `@dcor/download (fsync: false, hashWorker: false): ${mbps(bestMainThread).toFixed(0)} MB/s`,
+    );
     console.log(`ratio default / curl: ${(bestCurl / bestOurs).toFixed(2)} (goal >= 0.9)`);
     console.log(`ratio fsync:false / curl: ${(bestCurl / bestNoSync).toFixed(2)}`);
     console.log(
       `ratio default / (curl + fsync): ${(bestCurlSync / bestOurs).toFixed(2)}, fsync:false / (curl + sha256sum): ${(bestCurlSha / bestNoSync).toFixed(2)}`,
     );
     console.log(
-      `peak RSS of the downloader process: ${(peakRss / 1e6).toFixed(0)} MB (goal < 150 MB)`,
+      `peak RSS of the downloader process: ${(peakRss / 1e6).toFixed(0)} MB (goal < 150 MB); with hashWorker: false ${(peakRssMainThread / 1e6).toFixed(0)} MB`,
     );
   } finally {
     server.stop();

@@ -654,6 +654,15 @@ describe("big files (off-thread SHA-256)", () => {
     expect(sha256(await readFile(result.destination))).toBe(BIG_SHA);
   });
 
+  it("hashWorker: false hashes in the main thread, same result", async () => {
+    const dm = await setup({ hashWorker: false });
+    srv.faults.push({ resetAfterBytes: 7_000_000, pathIncludes: "big.bin" });
+    const job = dm.add({ url: srv.fileUrl("big.bin"), directory: dir, sha256: BIG_SHA });
+    const result = await job.done;
+    expect(result.sha256).toBe(BIG_SHA);
+    expect(sha256(await readFile(result.destination))).toBe(BIG_SHA);
+  });
+
   it("a wrong sha256 is an error and leaves no file", async () => {
     const dm = await setup({ checksumRetries: 0 });
     const job = dm.add({ url: srv.fileUrl("big.bin"), directory: dir, sha256: "0".repeat(64) });

@@ -65,6 +65,12 @@ export interface DownloadManagerOptions {
   userAgent?: string;
   /** fsync the file before the final rename (durable across power loss). @default true */
   fsync?: boolean;
+  /**
+   * Compute the SHA-256 of files of 32 MiB and more on a worker thread that reads the part file
+   * back, so receiving and hashing use two cores (about twice the throughput on a fast link;
+   * the thread costs ~10 MB of memory). `false` hashes in the main thread. @default true
+   */
+  hashWorker?: boolean;
   /** Keep finished jobs in the state folder (else their state file is deleted). @default false */
   keepFinished?: boolean;
   /** Minimum milliseconds between `progress` events of one job. @default 250 */
@@ -91,6 +97,7 @@ export interface ResolvedOptions {
   dispatcher: Dispatcher | undefined;
   userAgent: string;
   fsync: boolean;
+  hashWorker: boolean;
   keepFinished: boolean;
   progressIntervalMs: number;
 }
@@ -141,6 +148,7 @@ export function resolveOptions(o: DownloadManagerOptions): ResolvedOptions {
     dispatcher: o.dispatcher,
     userAgent: o.userAgent ?? "dcor-download",
     fsync: o.fsync ?? true,
+    hashWorker: o.hashWorker ?? true,
     keepFinished: o.keepFinished ?? false,
     progressIntervalMs: num("progressIntervalMs", o.progressIntervalMs, 250),
   };

@@ -317,13 +317,13 @@ function expectedEtag(job: DownloadJob): string | undefined {
 /** Transfers at least this big hash SHA-256 on a worker thread (it costs a thread and ~5 MB). */
 const OFF_THREAD_HASH_BYTES = 32 * 1024 * 1024;
 
-function newHasher(job: DownloadJob, etagPartSize: number): StreamHasher {
+function newHasher(job: DownloadJob, o: ResolvedOptions): StreamHasher {
   const etag = expectedEtag(job);
   const size = job.size ?? job.remote?.size;
-  const partFile = size !== undefined && size >= OFF_THREAD_HASH_BYTES ? job.partPath : undefined;
+  const offThread = o.hashWorker && size !== undefined && size >= OFF_THREAD_HASH_BYTES;
   return new StreamHasher(
-    etag ? { expected: etag, size, partSize: etagPartSize } : undefined,
-    partFile,
+    etag ? { expected: etag, size, partSize: o.etagPartSize } : undefined,
+    offThread ? job.partPath : undefined,
   );
 }
 
@@ -580,7 +580,7 @@ async function transferLoop(
   /** Replace the hasher (restart from zero, or now the size/ETag is known); frees the old one. */
   const freshHasher = (): StreamHasher => {
     hasher?.dispose();
-    hasher = newHasher(job, o.etagPartSize);
+    hasher = newHasher(job, o);
     current.hasher = hasher;
     return hasher;
   };
