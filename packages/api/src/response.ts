@@ -148,7 +148,7 @@ export function interpretResponse(response: RawResponse, ctx: ResponseContext): 
   const text = response.text;
 
   if (status === 503) {
-    const serverMessage = text.trim() ? redact(snippet(text)) : undefined;
+    const serverMessage = isBlank(text) ? undefined : redact(snippet(text));
     const context = serverMessage === undefined ? base : { ...base, serverMessage };
     return {
       ok: false,
@@ -159,7 +159,7 @@ export function interpretResponse(response: RawResponse, ctx: ResponseContext): 
     };
   }
 
-  if (text.trim() === "") {
+  if (isBlank(text)) {
     const statusText = STATUS_TEXT[status] ?? (status >= 400 ? "HTTP error" : "Empty response");
     if (status >= 200 && status < 300) {
       return {
@@ -243,4 +243,9 @@ export function interpretResponse(response: RawResponse, ctx: ResponseContext): 
       { ...base, serverMessage: redact(snippet(text)) },
     ),
   };
+}
+
+/** Whether a body is empty or white space, without copying a large body as `trim()` would. */
+function isBlank(text: string): boolean {
+  return /^\s*$/.test(text);
 }
