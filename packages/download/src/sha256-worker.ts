@@ -55,6 +55,9 @@ try {
       continue;
     }
     if (cmd === 1) {
+      // Close first: the caller renames the file as soon as it has the answer.
+      fs.closeSync(fd);
+      fd = undefined;
       parentPort.postMessage({ hex: hash.digest("hex"), bytes: pos });
       break;
     }
