@@ -360,15 +360,12 @@ export async function runJob(
     env.setState(job, "verifying");
     env.progress(job, hasher.bytes, total, true);
     try {
+      // A hash worker may still be catching up with the file: run the final fsync meanwhile.
+      const synced = o.fsync ? syncFile(job.partPath) : Promise.resolve();
+      const [hashed, flushed] = await Promise.allSettled([hasher.finish(), synced]);
+      if (hashed.status === "rejected") throw hashed.reason;
+      if (flushed.status === "rejected") throw flushed.reason;
       const verifiedBy = verifyHashes(job, hasher, total);
-      if (o.fsync) {
-        const fh = await open(job.partPath, "r+");
-        try {
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-      }
       if (signal.aborted) throw signal.reason; // paused/cancelled: the verified part stays a part
       await placeFile(job, env);
       return {
@@ -388,6 +385,15 @@ export async function runJob(
       env.emitRestart(job, "checksum-mismatch");
       env.persist(job);
     }
+  }
+}
+
+async function syncFile(file: string): Promise<void> {
+  const fh = await open(file, "r+");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }
 
@@ -552,7 +558,10 @@ async function waitForDisk(
   }
 }
 
-/** Download into the part file until complete; returns the (finished) hasher over all its bytes. */
+/**
+ * Download into the part file until complete; returns the hasher over all its bytes (call
+ * `finish()` on it before reading the SHA-256; it is disposed here if the transfer fails).
+ */
 async function transfer(
   job: DownloadJob,
   env: RunnerEnv,
@@ -727,7 +736,6 @@ async function transferLoop(
       if (head416) {
         if (from > 0 && head416.total === from) {
           total = from;
-          await hasher.finish();
           return { hasher, total };
         }
         await restart("part-larger-than-remote");
@@ -738,7 +746,6 @@ async function transferLoop(
         throw new NetworkError(`body ended after ${hasher.bytes} of ${total} bytes`, head.url.href);
       }
       if (total === undefined) total = hasher.bytes;
-      await hasher.finish();
       return { hasher, total };
     } catch (err0) {
       // Never look at the part file while a write may still be in flight.
