@@ -174,6 +174,24 @@ describe("openDataset on files written by writeRtdc", () => {
     await ds.close();
   });
 
+  it("export refuses an existing file unless overwrite is set, then replaces it", async () => {
+    const path = join(dir, "ow-src.rtdc");
+    await writeSynthetic(path, 6, { images: false });
+    const ds = await openDataset(path);
+    const out = join(dir, "ow-out.rtdc");
+    await ds.export(out, { features: ["deform"] });
+    ds.filter.manual[0] = 0;
+    await ds.applyFilter();
+    await expect(ds.export(out, { filtered: true, features: ["deform"] })).rejects.toBeInstanceOf(
+      RtdcWriteError,
+    );
+    await ds.export(out, { filtered: true, features: ["deform"], overwrite: true });
+    const ex = await openDataset(out);
+    expect(ex.length).toBe(5);
+    await ex.close();
+    await ds.close();
+  });
+
   it("exports with a basin back to the source (filtered → basinmap0)", async () => {
     const path = join(dir, "basin-src.rtdc");
     await writeSynthetic(path, 9);

@@ -940,6 +940,11 @@ export interface ExportOptions {
    * @default false
    */
   basins?: boolean;
+  /**
+   * Replace an existing file at `path` (atomically: the new file is renamed over it when complete).
+   * @default false
+   */
+  overwrite?: boolean;
 }
 
 function checkLength(data: FeatureArray, length: number, name: string): FeatureArray {

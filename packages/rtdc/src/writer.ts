@@ -564,5 +564,6 @@ export async function exportDataset(
   }
   await writeRtdc(path, write, {
     ...(options.compression ? { compression: options.compression } : {}),
+    ...(options.overwrite ? { overwrite: true } : {}),
   });
 }
