@@ -8,7 +8,7 @@ const [url, directory, sha256] = process.argv.slice(2);
 const dm = new DownloadManager({
   stateDir: await mkdtemp(path.join(directory, "state-")),
   fsync: process.env.BENCH_FSYNC !== "0",
-  hashWorker: process.env.BENCH_HASH_WORKER !== "0",
+  hashWorker: process.env.BENCH_HASH_WORKER === "1",
 });
 const t0 = performance.now();
 const job = dm.add({ url, destination: path.join(directory, "ours.bin"), sha256 });

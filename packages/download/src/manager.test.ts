@@ -611,7 +611,7 @@ describe("DownloadManager (generic core)", () => {
   });
 });
 
-// ≥ 32 MiB: SHA-256 runs on a worker thread that reads the part file back.
+// ≥ 32 MiB with hashWorker: SHA-256 runs on a worker thread that reads the part file back.
 describe("big files (off-thread SHA-256)", () => {
   const BIG = seededBytes(40 * 1024 * 1024 + 123, 11);
   const BIG_SHA = sha256(BIG);
@@ -620,7 +620,7 @@ describe("big files (off-thread SHA-256)", () => {
   });
 
   it("resumes after resets (size known up front: the resume re-hash is off-thread too)", async () => {
-    const dm = await setup();
+    const dm = await setup({ hashWorker: true });
     srv.faults.push(
       { resetAfterBytes: 5_000_000, pathIncludes: "big.bin" },
       { resetAfterBytes: 17_000_000, pathIncludes: "big.bin" },
@@ -638,7 +638,7 @@ describe("big files (off-thread SHA-256)", () => {
   });
 
   it("a corrupted byte is caught, re-downloaded from zero; ignored Range restarts", async () => {
-    const dm = await setup();
+    const dm = await setup({ hashWorker: true });
     srv.faults.push(
       { corruptAt: 33_000_000, pathIncludes: "big.bin" },
       { resetAfterBytes: 9_000_000, pathIncludes: "big.bin" },
@@ -654,8 +654,8 @@ describe("big files (off-thread SHA-256)", () => {
     expect(sha256(await readFile(result.destination))).toBe(BIG_SHA);
   });
 
-  it("hashWorker: false hashes in the main thread, same result", async () => {
-    const dm = await setup({ hashWorker: false });
+  it("hashWorker: false (the default) hashes in the main thread, same result", async () => {
+    const dm = await setup();
     srv.faults.push({ resetAfterBytes: 7_000_000, pathIncludes: "big.bin" });
     const job = dm.add({ url: srv.fileUrl("big.bin"), directory: dir, sha256: BIG_SHA });
     const result = await job.done;
@@ -664,7 +664,7 @@ describe("big files (off-thread SHA-256)", () => {
   });
 
   it("a wrong sha256 is an error and leaves no file", async () => {
-    const dm = await setup({ checksumRetries: 0 });
+    const dm = await setup({ checksumRetries: 0, hashWorker: true });
     const job = dm.add({ url: srv.fileUrl("big.bin"), directory: dir, sha256: "0".repeat(64) });
     const err = await job.done.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChecksumMismatchError);
