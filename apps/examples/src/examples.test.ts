@@ -372,15 +372,14 @@ describe.skipIf(!sharedDir)("every example on the real measurements of shared/da
     await real?.close();
   });
 
-  it("01: example.rtdc, KDE close to dclab's reference values", async () => {
+  it("01: example.rtdc, KDE equal to dclab's reference values", async () => {
     const dir = join(out, "real-kde");
     const result = await checkKdeScatter(apiFor(real), "local-data", "example.rtdc", dir);
     const reference = JSON.parse(
       await readFile(join(sharedDir!, "reference_example_full.json"), "utf8"),
     ) as { kde_histogram: number[]; area_um: number[] };
-    // 1e-4, not 1e-9: the emulator's condensed area_um is float64 where dclab's is float32
-    // (see above); that moves a few events across histogram bin edges.
-    expectClose(result.points.density, reference.kde_histogram, 1e-4);
+    // The plot's area_um comes from the emulator's condensed copy, computed in float32 as dclab does.
+    expectClose(result.points.density, reference.kde_histogram, 1e-9);
   });
 
   it("02: flow rates of circle local-data (float32-rounded values match)", async () => {

@@ -22,9 +22,9 @@ import {
 import { generateRtdcData, type SampleFileSpec } from "./synth-data.js";
 
 /** Bump when generated content changes, so stale caches are not reused. */
-export const GENERATOR_VERSION = 6;
+export const GENERATOR_VERSION = 7;
 /** Bump when reading or condensing real files changes (only data-folder caches are rebuilt). */
-export const DATA_VERSION = 3;
+export const DATA_VERSION = 4;
 
 /** Size and checksums of one stored object. */
 export interface StoredFile {

@@ -449,7 +449,11 @@ export function deriveCheapFeatures(
   };
   const cvx = f("area_cvx");
   if (!features.has("area_um") && cvx && pixelSize) {
-    const ps2 = pixelSize * pixelSize;
+    // numpy casts the Python-float px² to float32 before a float32 multiplication.
+    const ps2 =
+      features.get("area_cvx") instanceof Float32Array
+        ? Math.fround(pixelSize * pixelSize)
+        : pixelSize * pixelSize;
     derived.area_um = fill(
       sameFloat(features.get("area_cvx"), cvx.length),
       (i) => (cvx[i] as number) * ps2,
