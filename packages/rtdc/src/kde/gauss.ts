@@ -136,42 +136,11 @@ export function gaussExactPlan(
   const count = px ? px.length : ex.length;
   if (!m) return { tasks: [], combine: () => new Float64Array(count).fill(Number.NaN) };
   const { u, v } = whiten(m, ex, ey);
-  if (!px || !py) {
-    const k = Math.max(1, parts);
-    const tasks: KernelTaskData[] = [];
-    for (let part = 0; part < k; part++)
-      tasks.push({ op: "self", u, v, tolerance, part, parts: k });
-    return {
-      tasks,
-      combine(results) {
-        // Each pair was summed by exactly one task; add the self term once.
-        const out = new Float64Array(count).fill(1);
-        for (const r of results) for (let i = 0; i < count; i++) out[i]! += r[i]!;
-        for (let i = 0; i < count; i++) out[i] = out[i]! * m.norm;
-        return out;
-      },
-    };
-  }
-  const w = whiten(m, px, py);
-  return {
-    tasks: chunks(count, parts).map(([from, to]) => ({
-      op: "positions" as const,
-      u,
-      v,
-      // Own copies: posting a view to a worker would clone its whole buffer.
-      pu: w.u.slice(from, to),
-      pv: w.v.slice(from, to),
-      tolerance,
-      from: 0,
-      to: to - from,
-    })),
-    combine(results) {
-      const out = new Float64Array(count);
-      let k = 0;
-      for (const r of results) for (let i = 0; i < r.length; i++) out[k++] = r[i]! * m.norm;
-      return out;
-    },
-  };
+  return isotropicKernelPlan(u, v, px && py ? whiten(m, px, py) : undefined, {
+    tolerance,
+    norm: m.norm,
+    parts,
+  });
 }
 
 /** Exact Gaussian KDE of finite events at finite positions (undefined positions: the events). */
@@ -342,4 +311,54 @@ function catmullRom(t: number): [number, number, number, number] {
     -1.5 * t3 + 2 * t2 + 0.5 * t,
     0.5 * t3 - 0.5 * t2,
   ];
+}
+
+/**
+ * Tasks for a sum of unit isotropic Gaussian kernels over the data `(u, v)`, scaled by `norm`: at
+ * the data points themselves (each pair summed once, the self term added here) or at `positions`.
+ * Shared by the gauss KDE (after whitening) and the multivariate KDE (after scaling by bandwidth).
+ */
+export function isotropicKernelPlan(
+  u: Float64Array,
+  v: Float64Array,
+  positions: { u: Float64Array; v: Float64Array } | undefined,
+  { tolerance, norm, parts }: { tolerance: number; norm: number; parts: number },
+): KernelPlan {
+  if (!positions) {
+    const count = u.length;
+    const k = Math.max(1, parts);
+    const tasks: KernelTaskData[] = [];
+    for (let part = 0; part < k; part++)
+      tasks.push({ op: "self", u, v, tolerance, part, parts: k });
+    return {
+      tasks,
+      combine(results) {
+        // Each pair was summed by exactly one task; add the self term once.
+        const out = new Float64Array(count).fill(1);
+        for (const r of results) for (let i = 0; i < count; i++) out[i]! += r[i]!;
+        for (let i = 0; i < count; i++) out[i] = out[i]! * norm;
+        return out;
+      },
+    };
+  }
+  const count = positions.u.length;
+  return {
+    tasks: chunks(count, parts).map(([from, to]) => ({
+      op: "positions" as const,
+      u,
+      v,
+      // Own copies: posting a view to a worker would clone its whole buffer.
+      pu: positions.u.slice(from, to),
+      pv: positions.v.slice(from, to),
+      tolerance,
+      from: 0,
+      to: to - from,
+    })),
+    combine(results) {
+      const out = new Float64Array(count);
+      let k = 0;
+      for (const r of results) for (let i = 0; i < r.length; i++) out[k++] = r[i]! * norm;
+      return out;
+    },
+  };
 }

@@ -8,7 +8,7 @@
  * agree with dclab to ~1e-7 relative, the bandwidth (float32 skew in scipy) dominating.
  */
 import { type BinningOptions, doaneFinite } from "./binning.js";
-import { chunks, type KernelPlan } from "./gauss.js";
+import { chunks, isotropicKernelPlan, type KernelPlan } from "./gauss.js";
 import { type KernelTaskData, kernels } from "./kernels.js";
 
 /** Options of the multivariate KDE (pass them as `kdeKwargs`). */
@@ -58,41 +58,8 @@ export function multivariatePlan(
     const scaled = (a: Float64Array, b: number) => a.map((v) => v / b);
     const u = scaled(ex, bx);
     const v = scaled(ey, by);
-    if (!px || !py) {
-      const k = Math.max(1, parts);
-      const tasks: KernelTaskData[] = [];
-      for (let part = 0; part < k; part++)
-        tasks.push({ op: "self", u, v, tolerance, part, parts: k });
-      return {
-        tasks,
-        combine(results) {
-          const out = new Float64Array(count).fill(1);
-          for (const r of results) for (let i = 0; i < count; i++) out[i]! += r[i]!;
-          for (let i = 0; i < count; i++) out[i] = out[i]! * norm;
-          return out;
-        },
-      };
-    }
-    const pu = scaled(qx, bx);
-    const pv = scaled(qy, by);
-    return {
-      tasks: chunks(count, parts).map(([from, to]) => ({
-        op: "positions" as const,
-        u,
-        v,
-        pu: pu.slice(from, to),
-        pv: pv.slice(from, to),
-        tolerance,
-        from: 0,
-        to: to - from,
-      })),
-      combine(results) {
-        const out = new Float64Array(count);
-        let k = 0;
-        for (const r of results) for (let i = 0; i < r.length; i++) out[k++] = r[i]! * norm;
-        return out;
-      },
-    };
+    const positions = px && py ? { u: scaled(qx, bx), v: scaled(qy, by) } : undefined;
+    return isotropicKernelPlan(u, v, positions, { tolerance, norm, parts });
   }
   return {
     tasks: chunks(count, parts).map(([from, to]) => ({
