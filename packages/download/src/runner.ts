@@ -189,11 +189,7 @@ class BatchWriter {
         const { bytesWritten } = await this.fh.writev(rest);
         this.maybeSync(bytesWritten);
         this.onWritten(bytesWritten);
-        let n = bytesWritten;
-        let i = 0;
-        while (i < rest.length && n >= rest[i]!.length) n -= rest[i++]!.length;
-        rest = rest.slice(i);
-        if (n > 0 && rest.length > 0) rest[0] = rest[0]!.subarray(n);
+        rest = afterWritten(rest, bytesWritten);
       }
     } catch (err) {
       throw new WriteFailure(err);
@@ -207,11 +203,7 @@ class BatchWriter {
         const bytesWritten = writevSync(this.fh.fd, rest);
         this.maybeSync(bytesWritten);
         this.onWritten(bytesWritten);
-        let n = bytesWritten;
-        let i = 0;
-        while (i < rest.length && n >= rest[i]!.length) n -= rest[i++]!.length;
-        rest = rest.slice(i);
-        if (n > 0 && rest.length > 0) rest[0] = rest[0]!.subarray(n);
+        rest = afterWritten(rest, bytesWritten);
       }
     } catch (err) {
       throw new WriteFailure(err);
@@ -796,4 +788,14 @@ async function transferLoop(
       await sleep(delay, signal);
     }
   }
+}
+
+/** What is left of `bufs` after a (possibly partial) vectored write of `written` bytes. */
+function afterWritten(bufs: Buffer[], written: number): Buffer[] {
+  let n = written;
+  let i = 0;
+  while (i < bufs.length && n >= bufs[i]!.length) n -= bufs[i++]!.length;
+  const rest = bufs.slice(i);
+  if (n > 0 && rest.length > 0) rest[0] = rest[0]!.subarray(n);
+  return rest;
 }
