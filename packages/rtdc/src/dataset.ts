@@ -160,6 +160,16 @@ export interface BasinInfo {
   location?: string;
 }
 
+/** @internal The public description of a basin definition, before or after opening it. */
+export function basinInfo(
+  def: Pick<BasinDefinition, "key" | "name" | "type" | "format" | "mapping">,
+  features: string[],
+  available: boolean | undefined,
+): BasinInfo {
+  const { key, name, type, format, mapping } = def;
+  return { key, name, type, format, mapping, features, available };
+}
+
 const DEFECT_CHECKS: Record<string, (ds: DefectContext) => boolean> = {
   aspect: (c) => ["ShapeIn 2.0.6", "ShapeIn 2.0.7"].includes(c.software),
   time: (c) => {
@@ -1117,15 +1127,7 @@ async function fromFile(
         if (def.mapping !== "same") {
           ds.addBasin({
             def,
-            info: {
-              key: def.key,
-              name: def.name,
-              type: def.type,
-              format: def.format,
-              mapping: def.mapping,
-              features: feats,
-              available: true,
-            },
+            info: basinInfo(def, feats, true),
           });
         }
         continue;
@@ -1133,15 +1135,7 @@ async function fromFile(
       const feats = (def.features ?? []).filter((f) => featureExists(f));
       ds.addBasin({
         def,
-        info: {
-          key: def.key,
-          name: def.name,
-          type: def.type,
-          format: def.format,
-          mapping: def.mapping,
-          features: feats,
-          available: undefined,
-        },
+        info: basinInfo(def, feats, undefined),
       });
     }
     await ds.openLocalBasins();

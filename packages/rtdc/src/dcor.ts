@@ -2,7 +2,7 @@
 // through the resource's HTTP basins (condensed first), read by Range requests.
 import { type BasinDefinition, normalizeBasin, sortBasins } from "./basins.js";
 import { emptyConfig, setConfigValue } from "./config.js";
-import { type DcorApiLike, type OpenDatasetOptions, RtdcDataset } from "./dataset.js";
+import { basinInfo, type DcorApiLike, type OpenDatasetOptions, RtdcDataset } from "./dataset.js";
 import { RtdcFormatError, redactUrl } from "./errors.js";
 import { featureExists } from "./features.js";
 import type { TableResult } from "./hdf5/protocol.js";
@@ -85,15 +85,7 @@ export async function openDcorResource(
     const features = (def.features ?? []).filter((f) => featureExists(f));
     ds.addBasin({
       def: { ...def, features },
-      info: {
-        key: def.key,
-        name: def.name,
-        type: def.type,
-        format: def.format,
-        mapping: def.mapping,
-        features,
-        available: undefined,
-      },
+      info: basinInfo(def, features, undefined),
       refresh,
     });
   }
