@@ -74,6 +74,18 @@ function authHeaders(req: OpenRequest, url: URL, origin: string): Record<string,
   return headers;
 }
 
+/** undici options of one hop: method, timeouts, signal and the headers this origin may get. */
+function hopOptions(req: OpenRequest, url: URL, origin: string) {
+  return {
+    method: req.method,
+    headers: authHeaders(req, url, origin),
+    signal: req.signal,
+    headersTimeout: req.headersTimeout,
+    bodyTimeout: req.bodyTimeout,
+    ...(req.dispatcher ? { dispatcher: req.dispatcher } : {}),
+  };
+}
+
 function nextHop(
   url: URL,
   status: number,
@@ -113,21 +125,10 @@ export async function streamResponse(
   for (let hop = 0; ; hop++) {
     let head: ResponseHead | undefined;
     try {
-      await stream(
-        url,
-        {
-          method: req.method,
-          headers: authHeaders(req, url, origin),
-          signal: req.signal,
-          headersTimeout: req.headersTimeout,
-          bodyTimeout: req.bodyTimeout,
-          ...(req.dispatcher ? { dispatcher: req.dispatcher } : {}),
-        },
-        ({ statusCode, headers }) => {
-          head = { status: statusCode, headers, url };
-          return REDIRECTS.has(statusCode) ? discardSink() : sinkFor(head);
-        },
-      );
+      await stream(url, hopOptions(req, url, origin), ({ statusCode, headers }) => {
+        head = { status: statusCode, headers, url };
+        return REDIRECTS.has(statusCode) ? discardSink() : sinkFor(head);
+      });
     } catch (err) {
       if (req.signal.aborted) throw req.signal.reason;
       if (err instanceof SinkError || err instanceof DownloadError) throw err;
@@ -150,14 +151,7 @@ export async function openResponse(req: OpenRequest): Promise<OpenedResponse> {
   for (let hop = 0; ; hop++) {
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, {
-        method: req.method,
-        headers: authHeaders(req, url, origin),
-        signal: req.signal,
-        headersTimeout: req.headersTimeout,
-        bodyTimeout: req.bodyTimeout,
-        ...(req.dispatcher ? { dispatcher: req.dispatcher } : {}),
-      });
+      res = await request(url, hopOptions(req, url, origin));
     } catch (err) {
       throw mapNetworkError(err, url, req);
     }
