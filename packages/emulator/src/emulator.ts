@@ -337,26 +337,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (!res) throw new EmulatorError("EMULATOR_NOT_FOUND", `no resource ${id}`);
     return res;
   };
+  const groupView = (g: (typeof catalog.circles)[number]): CkanDict =>
+    ({
+      ...catalog.orgDict(g),
+      display_name: g.title,
+      image_display_url: "",
+    }) as unknown as CkanDict;
   const catalogView: EmulatorCatalog = {
     get circles() {
-      return catalog.circles.map(
-        (g) =>
-          ({
-            ...catalog.orgDict(g),
-            display_name: g.title,
-            image_display_url: "",
-          }) as unknown as CkanDict,
-      );
+      return catalog.circles.map(groupView);
     },
     get collections() {
-      return catalog.collections.map(
-        (g) =>
-          ({
-            ...catalog.orgDict(g),
-            display_name: g.title,
-            image_display_url: "",
-          }) as unknown as CkanDict,
-      );
+      return catalog.collections.map(groupView);
     },
     get datasets() {
       return catalog.datasets.map(
