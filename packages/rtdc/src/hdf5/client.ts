@@ -52,10 +52,11 @@ export class Hdf5Worker {
   /** Incremented on every (re)start; handles from older generations are stale. */
   generation = 0;
 
-  /** Calls in flight. */
-  get busy(): number {
-    return this.pending.size;
-  }
+  /**
+   * Reads assigned to this worker and not yet answered. Counted from the moment a read is
+   * assigned (not when it is posted), so that reads started in one tick spread over workers.
+   */
+  assigned = 0;
 
   constructor(private readonly options: WorkerOptions = {}) {}
 
@@ -279,8 +280,17 @@ export class Hdf5File {
   ): Promise<ReadResult> {
     const other =
       !range && this.source.kind === "file" && this.worker === shared ? helperWorker() : undefined;
-    if (other && other.busy < this.worker.busy) return this.readOn(other, path, signal);
-    return this.run((handle) => ({ op: "read", handle, path, ...(range ?? {}) }), signal);
+    const target = other && other.assigned < this.worker.assigned ? other : this.worker;
+    target.assigned++;
+    const done = () => {
+      target.assigned--;
+    };
+    const p =
+      target === this.worker
+        ? this.run<ReadResult>((handle) => ({ op: "read", handle, path, ...(range ?? {}) }), signal)
+        : this.readOn(target, path, signal);
+    p.then(done, done);
+    return p;
   }
 
   private replica: { worker: Hdf5Worker; gen: number; handle: Promise<number> } | undefined;
