@@ -159,30 +159,37 @@ export class Hdf5Server {
   }
 
   listen(port: MessagePort): void {
+    // Requests are answered in arrival order; an async one (a native-zlib read) holds the queue
+    // until it settles, so h5wasm is never entered by two requests at once.
+    let queue: Promise<void> = Promise.resolve();
     port.on("message", (msg: { id: number; req: Request }) => {
-      let res: Response;
-      const transfer: ArrayBuffer[] = [];
-      try {
-        const result = this.handle(msg.req);
-        if (
-          result &&
-          typeof result === "object" &&
-          "data" in result &&
-          ArrayBuffer.isView(result.data)
-        ) {
-          transfer.push((result.data as TypedArrayOut).buffer as ArrayBuffer);
-          const offsets = (result as { offsets?: unknown }).offsets;
-          if (offsets instanceof Int32Array) transfer.push(offsets.buffer as ArrayBuffer);
-        }
-        res = { id: msg.id, ok: true, result };
-      } catch (err) {
-        // A wasm abort (RuntimeError) leaves the module unusable: tell the client to restart us.
-        const fatal =
-          err instanceof Error && (err.name === "RuntimeError" || /^abort/i.test(err.message));
-        res = { id: msg.id, ok: false, error: serializeError(this.mapError(err, msg.req)), fatal };
-      }
-      port.postMessage(res, transfer);
+      queue = queue.then(() => this.answer(port, msg));
     });
+  }
+
+  private async answer(port: MessagePort, msg: { id: number; req: Request }): Promise<void> {
+    let res: Response;
+    const transfer: ArrayBuffer[] = [];
+    try {
+      const result = await this.handle(msg.req);
+      if (
+        result &&
+        typeof result === "object" &&
+        "data" in result &&
+        ArrayBuffer.isView(result.data)
+      ) {
+        transfer.push((result.data as TypedArrayOut).buffer as ArrayBuffer);
+        const offsets = (result as { offsets?: unknown }).offsets;
+        if (offsets instanceof Int32Array) transfer.push(offsets.buffer as ArrayBuffer);
+      }
+      res = { id: msg.id, ok: true, result };
+    } catch (err) {
+      // A wasm abort (RuntimeError) leaves the module unusable: tell the client to restart us.
+      const fatal =
+        err instanceof Error && (err.name === "RuntimeError" || /^abort/i.test(err.message));
+      res = { id: msg.id, ok: false, error: serializeError(this.mapError(err, msg.req)), fatal };
+    }
+    port.postMessage(res, transfer);
   }
 
   private mapError(err: unknown, req: Request): unknown {
@@ -228,7 +235,7 @@ export class Hdf5Server {
     });
   }
 
-  private handle(req: Request): unknown {
+  private handle(req: Request): unknown | Promise<unknown> {
     switch (req.op) {
       case "open":
         return this.open(req.source, req.describe !== false);
