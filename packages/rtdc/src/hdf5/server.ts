@@ -14,6 +14,7 @@ import {
   redactUrl,
   serializeError,
 } from "../errors.js";
+import { ClassicFile } from "./classic-reader.js";
 import {
   type AttrValue,
   CHUNK_CRC_ATTR,
@@ -87,6 +88,8 @@ interface OpenFile {
   file: H5File;
   source: FileSource;
   vpath?: string;
+  /** The native read path for a local classic-format file; `null` when it does not apply. */
+  classic?: ClassicFile | null;
 }
 
 function filterName(id: number): string {
@@ -317,6 +320,7 @@ export class Hdf5Server {
     const f = this.files.get(handle);
     if (!f) return null;
     this.files.delete(handle);
+    f.classic?.close();
     try {
       f.file.close();
     } catch {
@@ -489,7 +493,38 @@ export class Hdf5Server {
     }
   }
 
-  private read(handle: number, path: string, start?: number, count?: number): ReadResult {
+  /**
+   * Rows `[start, start + count)` of a numeric dataset. Local classic-format files with deflate,
+   * shuffle and fletcher32 decode on the native path (classic-reader.ts); everything else, and
+   * anything that path cannot decode, reads through h5wasm.
+   */
+  private read(
+    handle: number,
+    path: string,
+    start?: number,
+    count?: number,
+  ): ReadResult | Promise<ReadResult> {
+    const f = this.getFile(handle);
+    const classic = f.source.kind === "file" ? this.classicOf(f) : undefined;
+    const layout = classic?.dataset(path);
+    if (!classic || !layout) return this.readH5wasm(handle, path, start, count);
+    const n = layout.shape[0] as number;
+    const s = Math.max(0, Math.min(start ?? 0, n));
+    const e = Math.max(s, Math.min(count === undefined ? n : s + count, n));
+    if (e === s) return this.readH5wasm(handle, path, start, count);
+    return classic.read(layout, s, e).then(
+      (data) => ({ data: data as TypedArrayOut, shape: [e - s, ...layout.shape.slice(1)] }),
+      () => this.readH5wasm(handle, path, start, count),
+    );
+  }
+
+  private classicOf(f: OpenFile): ClassicFile | undefined {
+    if (f.classic === undefined && f.source.kind === "file")
+      f.classic = ClassicFile.open(f.source.path) ?? null;
+    return f.classic ?? undefined;
+  }
+
+  private readH5wasm(handle: number, path: string, start?: number, count?: number): ReadResult {
     const ds = this.dataset(handle, path);
     this.checkFilters(ds, path);
     const md = ds.metadata;
@@ -519,7 +554,7 @@ export class Hdf5Server {
     const offsets = new Int32Array(count + 1);
     let total = 0;
     for (let k = 0; k < count; k++) {
-      const { data, shape } = this.read(handle, `${path}/${start + k}`);
+      const { data, shape } = this.readH5wasm(handle, `${path}/${start + k}`);
       if (shape.length !== 2 || shape[1] !== 2)
         throw new RtdcFormatError(`contour ${start + k} has shape [${shape}]`);
       parts.push(data);
@@ -607,7 +642,7 @@ export class Hdf5Server {
       );
       return { columns, rows };
     }
-    const { data, shape } = this.read(handle, path);
+    const { data, shape } = this.readH5wasm(handle, path);
     const cols = shape.length > 1 ? (shape[1] as number) : 1;
     const rows: number[][] = [];
     for (let i = 0; i < (shape[0] ?? 0); i++)

@@ -1,0 +1,103 @@
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sharedDataDir } from "@dcor/emulator";
+import h5wasm from "h5wasm/node";
+import { beforeAll, describe, expect, it } from "vitest";
+import { RtdcFormatError } from "../errors.js";
+import { openDataset } from "../index.js";
+import { ClassicFile } from "./classic-reader.js";
+
+const shared = sharedDataDir();
+if (!shared) console.log("classic-reader: ../shared/data is absent, the real-file checks skip");
+
+type H5Group = InstanceType<typeof h5wasm.Group>;
+
+function rtdcFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) out.push(...rtdcFiles(join(dir, e.name)));
+    else if (e.name.endsWith(".rtdc")) out.push(join(dir, e.name));
+  }
+  return out.sort();
+}
+
+function bytesOf(v: ArrayBufferView): Uint8Array {
+  return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+}
+
+describe.skipIf(!shared)("classic-format native read path on dclab's files", () => {
+  beforeAll(async () => {
+    const M = await h5wasm.ready;
+    M.activate_throwing_error_handler();
+  });
+
+  it("decodes every dataset it takes on exactly as h5wasm does, whole and in row ranges", async () => {
+    const handled: string[] = [];
+    for (const path of rtdcFiles(join(shared as string, "rtdc"))) {
+      const classic = ClassicFile.open(path);
+      expect(classic, path).toBeDefined();
+      const h5 = new h5wasm.File(path, "r");
+      try {
+        const events = h5.get("events") as H5Group;
+        for (const name of events.keys()) {
+          const ds = events.get(name);
+          if (!(ds instanceof h5wasm.Dataset)) continue;
+          const layout = classic?.dataset(`/events/${name}`);
+          if (!layout || !classic) continue;
+          handled.push(`${path.split("/").at(-1)}:${name}`);
+          const n = layout.shape[0] as number;
+          const expected = ds.value as ArrayBufferView;
+          const got = await classic.read(layout, 0, n);
+          expect(got.constructor).toBe(expected.constructor);
+          expect(Buffer.compare(bytesOf(got), bytesOf(expected)), `${path} ${name}`).toBe(0);
+          const [s, e] = [Math.floor(n / 3), Math.max(Math.floor(n / 3) + 1, n - 2)];
+          const part = await classic.read(layout, s, e);
+          const want = ds.slice([[s, e]]) as ArrayBufferView;
+          expect(Buffer.compare(bytesOf(part), bytesOf(want)), `${path} ${name} [${s}, ${e})`).toBe(
+            0,
+          );
+        }
+      } finally {
+        h5.close();
+        classic?.close();
+      }
+    }
+    // The gzip-compressed files (zstd ones stay with h5wasm).
+    console.log(`classic-reader: native path took ${handled.length} datasets`);
+    expect(handled.length).toBeGreaterThan(10);
+  });
+
+  it("a damaged chunk is refused by the checksum, and the read still fails with a typed error", async () => {
+    const src = join(shared as string, "rtdc", "2020-10_image_bg.rtdc");
+    const dir = mkdtempSync(join(tmpdir(), "rtdc-classic-"));
+    const copy = join(dir, "damaged.rtdc");
+    copyFileSync(src, copy);
+    const classic = ClassicFile.open(copy);
+    const layout = classic?.dataset("/events/deform");
+    expect(layout?.filters.map((f) => f.id)).toContain(3);
+    const chunk = layout?.chunks[0];
+    if (!classic || !layout || !chunk) throw new Error("no chunk");
+    const bytes = readFileSync(copy);
+    const at = chunk.address + Math.floor(chunk.size / 2);
+    bytes[at] = (bytes[at] as number) ^ 0x40;
+    writeFileSync(copy, bytes);
+    await expect(classic.read(layout, 0, 10)).rejects.toThrow(/fletcher32/);
+    classic.close();
+    const ds = await openDataset(copy);
+    try {
+      await expect(ds.get("deform")).rejects.toBeInstanceOf(RtdcFormatError);
+      expect((await ds.get("area_um")).length).toBe(ds.length);
+    } finally {
+      await ds.close();
+    }
+  });
+
+  it("steps aside for files it does not handle", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rtdc-classic-"));
+    const junk = join(dir, "junk.rtdc");
+    writeFileSync(junk, Buffer.alloc(4096, 7));
+    expect(ClassicFile.open(junk)).toBeUndefined();
+    expect(ClassicFile.open(join(dir, "missing.rtdc"))).toBeUndefined();
+  });
+});
