@@ -21,6 +21,8 @@ const FILTER_FLETCHER32 = 3;
 const MAX_DEPTH = 12;
 const MAX_HEADER_BLOCKS = 64;
 const MAX_CHUNKS = 1 << 22;
+/** B-tree nodes one lookup may visit: a looping tree in a damaged file ends here. */
+const MAX_NODES = 1 << 16;
 
 /** Thrown inside the parser when the file is not (or not only) what this path handles. */
 class NotHandled extends Error {}
@@ -126,6 +128,8 @@ interface Message {
  */
 export class ClassicFile {
   private readonly datasets = new Map<string, ClassicDataset | null>();
+  /** Nodes left to visit in the current lookup. */
+  private nodeBudget = 0;
 
   private constructor(
     private readonly fd: number,
@@ -180,6 +184,7 @@ export class ClassicFile {
     let known = this.datasets.get(path);
     if (known === undefined) {
       try {
+        this.nodeBudget = MAX_NODES;
         known = this.locate(path);
       } catch {
         known = null;
@@ -246,6 +251,7 @@ export class ClassicFile {
     depth: number,
   ): number | undefined {
     if (depth > MAX_DEPTH) throw new NotHandled("group tree too deep");
+    if (--this.nodeBudget < 0) throw new NotHandled("too many tree nodes");
     const head = new Fields(this.reader.bytes(node, 24));
     if (head.ascii(4) !== "TREE" || head.u8() !== 0) throw new NotHandled("group tree node");
     const level = head.u8();
@@ -333,6 +339,7 @@ export class ClassicFile {
   private collectChunks(node: number, dimensionality: number, out: Chunk[], depth: number): void {
     if (node === UNDEFINED_ADDRESS) return;
     if (depth > MAX_DEPTH) throw new NotHandled("chunk tree too deep");
+    if (--this.nodeBudget < 0) throw new NotHandled("too many tree nodes");
     const head = new Fields(this.reader.bytes(node, 24));
     if (head.ascii(4) !== "TREE" || head.u8() !== 1) throw new NotHandled("chunk tree node");
     const level = head.u8();
