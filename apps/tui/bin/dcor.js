@@ -9,6 +9,8 @@ import { register as registerTsx } from "tsx/esm/api";
 register("./source-condition.mjs", import.meta.url);
 // Our tsconfig (JSX settings) wherever `dcor` is started from.
 registerTsx({ tsconfig: fileURLToPath(new URL("../tsconfig.json", import.meta.url)) });
+// After tsx, so that it runs before tsx: loads h5wasm's large generated JS untransformed.
+register("./plain-js.mjs", import.meta.url);
 
 // Ink draws only a final frame when it believes it runs in CI (CI or CONTINUOUS_INTEGRATION set);
 // on a real terminal the user wants the live UI, e.g. a test driving dcor in tmux on a CI machine.

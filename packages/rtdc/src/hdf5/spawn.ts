@@ -17,6 +17,15 @@ export function spawnWorker(
   } catch {
     // Fall back to bare resolution from the working directory.
   }
-  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
+  // h5wasm (4 MB of generated JS) is loaded before tsx's hooks: tsx would transform it on every
+  // start, which takes 2-3 s; plain JS needs no transform, and the module cache serves it later.
+  let preload = "";
+  try {
+    preload = import.meta.resolve?.("h5wasm/node") ?? "";
+  } catch {
+    // Not resolvable from here: tsx loads it, only slower.
+  }
+  const first = preload ? `import(${JSON.stringify(preload)})` : "Promise.resolve()";
+  const code = `${first}.then(() => import(${JSON.stringify(api)})).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(code, { eval: true, workerData, transferList });
 }
