@@ -1,20 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve as resolvePath } from "node:path";
-import { crc32 } from "node:zlib";
 import { basinLines, measurementIdentifier } from "./basins.js";
 import { CONFIG_METADATA, type ConfigValue, configKeyKind } from "./config.js";
 import type { ExportOptions, RtdcContour, RtdcDataset } from "./dataset.js";
 import { RtdcWriteError } from "./errors.js";
 import { featureExists, isScalarFeature } from "./features.js";
 import { writeHdf5 } from "./hdf5/client.js";
-import {
-  CHUNK_CRC_ATTR,
-  type TypedArrayOut,
-  type WriteAttr,
-  type WriteDataset,
-  type WriteFilter,
-  type WritePlan,
+import type {
+  TypedArrayOut,
+  WriteAttr,
+  WriteDataset,
+  WriteFilter,
+  WritePlan,
 } from "./hdf5/protocol.js";
 
 /** An image-like feature (`image`, `image_bg`, `mask`, …): `shape` = [events, height, width]. */
@@ -118,8 +116,8 @@ export interface WriteRtdcData {
 /** Options of {@link writeRtdc}. */
 export interface WriteOptions {
   /**
-   * Compression of the feature datasets. dclab writes zstd level 5 + fletcher32; h5wasm sets one
-   * filter per dataset, so no fletcher32 checksum is added here.
+   * Compression of the datasets, like dclab: zstd (HDF5 filter 32015) or gzip (deflate), always
+   * followed by a fletcher32 checksum of every chunk; `"none"` keeps only the checksum.
    * @default "zstd"
    */
   compression?: "zstd" | "gzip" | "none";
@@ -137,14 +135,22 @@ export interface WriteOptions {
 const VERSION = "0.1.0";
 const MIB = 1024 * 1024;
 
-function filterFor(options: WriteOptions): WriteFilter {
-  switch (options.compression ?? "zstd") {
+const FLETCHER32: WriteFilter = { id: 3, opts: [] };
+
+/** The filter pipeline in h5py's order: compression, then the checksum of the compressed chunk. */
+function filtersFor(options: WriteOptions): WriteFilter[] {
+  const compression = options.compression ?? "zstd";
+  switch (compression) {
     case "zstd":
-      return { id: 32015, opts: [options.compressionLevel ?? 5] };
+      return [{ id: 32015, opts: [options.compressionLevel ?? 5] }, FLETCHER32];
     case "gzip":
-      return { id: 1, opts: [options.compressionLevel ?? 4] };
+      return [{ id: 1, opts: [options.compressionLevel ?? 4] }, FLETCHER32];
     case "none":
-      return { id: 0, opts: [] };
+      return [FLETCHER32];
+    default:
+      throw new RtdcWriteError(`unknown compression '${String(compression)}'`, {
+        action: "write",
+      });
   }
 }
 
@@ -194,7 +200,7 @@ function chunkRows(rowBytes: number, n: number, chunkBytes: number): number {
 
 /** Turn the data into the worker's write plan (validating as we go). */
 export function planRtdc(data: WriteRtdcData, options: WriteOptions = {}): WritePlan {
-  const filter = filterFor(options);
+  const filters = filtersFor(options);
   const chunkBytes = options.chunkBytes ?? MIB;
   const attrs: Record<string, WriteAttr> = {};
   const datasets: WriteDataset[] = [];
@@ -239,7 +245,7 @@ export function planRtdc(data: WriteRtdcData, options: WriteOptions = {}): Write
         data: typed,
         shape: [arr.length],
         chunks: [chunkRows(itemBytes, arr.length, chunkBytes)],
-        filter,
+        filters,
       });
     } else if (name === "contour") {
       if (!Array.isArray(value))
@@ -262,7 +268,7 @@ export function planRtdc(data: WriteRtdcData, options: WriteOptions = {}): Write
           data: xy,
           shape: [m, 2],
           chunks: [m, 2],
-          filter,
+          filters,
         });
       });
     } else if (name === "trace") {
@@ -288,7 +294,7 @@ export function planRtdc(data: WriteRtdcData, options: WriteOptions = {}): Write
             chunkRows(rowBytes, stack.shape[0] as number, chunkBytes),
             stack.shape[1] as number,
           ],
-          filter,
+          filters,
         });
       }
     } else {
@@ -316,7 +322,7 @@ export function planRtdc(data: WriteRtdcData, options: WriteOptions = {}): Write
         data: typed,
         shape,
         chunks: [chunkRows(rowBytes, shape[0] as number, chunkBytes), ...shape.slice(1)],
-        filter,
+        filters,
       });
     }
   }
@@ -343,6 +349,7 @@ export function planRtdc(data: WriteRtdcData, options: WriteOptions = {}): Write
       path: `logs/${name}`,
       kind: "strings",
       data: typeof lines === "string" ? lines.split("\n") : [...lines],
+      filters,
     });
   }
   // Tables.
@@ -358,7 +365,7 @@ export function planRtdc(data: WriteRtdcData, options: WriteOptions = {}): Write
     }
     if (Object.keys(columns).length === 0)
       throw new RtdcWriteError(`table '${name}' has no columns`);
-    datasets.push({ path: `tables/${name}`, kind: "table", columns });
+    datasets.push({ path: `tables/${name}`, kind: "table", columns, filters });
   }
   // Basins.
   basins.forEach((b, i) => {
@@ -390,28 +397,14 @@ export function planRtdc(data: WriteRtdcData, options: WriteOptions = {}): Write
           data: typed,
           shape: [typed.length],
           chunks: [chunkRows(typed.BYTES_PER_ELEMENT, typed.length, chunkBytes)],
-          filter,
+          filters,
         });
       }
       if (!b.features) def.features = Object.keys(b.internalData ?? {}).sort();
     } else def.urls = b.urls ?? [];
     const { key, lines } = basinLines(def as never);
-    datasets.push({ path: `basins/${key}`, kind: "strings", data: lines });
+    datasets.push({ path: `basins/${key}`, kind: "strings", data: lines, filters });
   });
-  // Per-chunk CRC-32 of the raw data: h5wasm cannot add fletcher32, and zstd frames carry no
-  // checksum, so without it a flipped byte could decode to silently wrong values.
-  for (const d of datasets) {
-    if (d.kind !== "numeric") continue;
-    const bytes = new Uint8Array(d.data.buffer, d.data.byteOffset, d.data.byteLength);
-    const rows = d.chunks[0] as number;
-    const n = d.shape[0] as number;
-    const rowBytes = n > 0 ? d.data.byteLength / n : 0;
-    const crcs = new Uint32Array(Math.ceil(n / rows));
-    for (let k = 0; k < crcs.length; k++) {
-      crcs[k] = crc32(bytes.subarray(k * rows * rowBytes, Math.min((k + 1) * rows, n) * rowBytes));
-    }
-    d.attrs = { ...(d.attrs ?? {}), [CHUNK_CRC_ATTR]: { t: "u32Array", v: crcs } };
-  }
   return { attrs, groups: [...groups], datasets };
 }
 

@@ -72,7 +72,8 @@ export type WriteAttr =
 
 /**
  * Attribute with the CRC-32 of every chunk's raw (decoded, little-endian) bytes, written by our
- * writer because h5wasm cannot add HDF5's fletcher32 filter; verified on read when present.
+ * earlier h5wasm-based writer, which could not add HDF5's fletcher32 filter; verified on read
+ * when present. Files written with fletcher32 do not have it.
  */
 export const CHUNK_CRC_ATTR = "dcor_chunk_crc32";
 
@@ -88,15 +89,27 @@ export type WriteDataset =
       kind: "numeric";
       data: TypedArrayOut | BigUint64Array | BigInt64Array;
       shape: number[];
+      /** Chunk shape: `[rows, ...the other axes of shape]` (chunked along the first axis). */
       chunks: number[];
-      filter: WriteFilter;
+      /** A one-filter pipeline (shorthand; `filters` wins when both are given). */
+      filter?: WriteFilter;
+      /** The filter pipeline in order, e.g. zstd then fletcher32 (h5py's order). */
+      filters?: WriteFilter[];
       attrs?: Record<string, WriteAttr>;
     }
-  | { path: string; kind: "strings"; data: string[] }
   | {
+      /** Fixed-length UTF-8 strings, one line per element. */
+      path: string;
+      kind: "strings";
+      data: string[];
+      filters?: WriteFilter[];
+    }
+  | {
+      /** A compound dataset of float64 columns. */
       path: string;
       kind: "table";
       columns: Record<string, Float64Array>;
+      filters?: WriteFilter[];
       attrs?: Record<string, WriteAttr>;
     };
 

@@ -15,6 +15,7 @@ import {
   serializeError,
 } from "../errors.js";
 import { ClassicFile } from "./classic-reader.js";
+import { classicCanWrite, pipelineOf, writeClassicHdf5 } from "./classic-writer.js";
 import {
   type AttrValue,
   CHUNK_CRC_ATTR,
@@ -650,7 +651,13 @@ export class Hdf5Server {
     return { columns: null, rows };
   }
 
-  private write(path: string, plan: WritePlan): null {
+  private async write(path: string, plan: WritePlan): Promise<null> {
+    // Our own writer sets the whole pipeline (zstd/deflate + fletcher32) and h5py's enum bools;
+    // h5wasm (one filter per dataset) stays for filters only its plugins can encode (lzf, …).
+    if (classicCanWrite(plan)) {
+      await writeClassicHdf5(path, plan);
+      return null;
+    }
     let file: H5File | undefined;
     try {
       file = new h5wasm.File(path, "w");
@@ -671,7 +678,11 @@ export class Hdf5Server {
           const ds = parent.create_dataset({ name, data: new Map(Object.entries(d.columns)) });
           if (d.attrs) writeAttrs(ds as never, d.attrs);
         } else {
-          for (const f of [d.filter]) {
+          const pipeline = pipelineOf(d);
+          if (pipeline.length > 1)
+            throw new RtdcWriteError("h5wasm writes one filter per dataset", { path });
+          const filter = pipeline[0] ?? { id: 0, opts: [] };
+          for (const f of [filter]) {
             if (f.id !== 0 && !this.available.has(f.id)) {
               throw new RtdcWriteError(
                 `HDF5 filter '${filterName(f.id)}' is not available for writing`,
@@ -688,9 +699,7 @@ export class Hdf5Server {
             shape: d.shape,
             maxshape: [null, ...d.shape.slice(1)],
             chunks: d.chunks,
-            ...(d.filter.id !== 0
-              ? { compression: d.filter.id, compression_opts: d.filter.opts }
-              : {}),
+            ...(filter.id !== 0 ? { compression: filter.id, compression_opts: filter.opts } : {}),
           });
           if (d.attrs) writeAttrs(ds as never, d.attrs);
         }
