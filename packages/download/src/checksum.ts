@@ -1,6 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { FileSha256Worker } from "./sha256-worker.js";
+import { FileSha256Worker, READ_BLOCK_BYTES } from "./sha256-worker.js";
 
 /** 1 GiB: the part size DCOR uploads with (and S3 multipart ETags are computed from). */
 export const GIB = 1024 ** 3;
@@ -204,7 +204,7 @@ async function readChunks(
   each: (chunk: Buffer) => void,
 ): Promise<void> {
   const stream = createReadStream(file, {
-    highWaterMark: 1024 * 1024,
+    highWaterMark: READ_BLOCK_BYTES, // cache-sized reads (see READ_BLOCK_BYTES)
     ...(limit === undefined ? {} : { end: limit - 1 }),
     ...(signal ? { signal } : {}),
   });

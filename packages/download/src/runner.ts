@@ -1,4 +1,4 @@
-import { writevSync } from "node:fs";
+import { writeSync, writevSync } from "node:fs";
 import { type FileHandle, link, mkdir, open, rename, rm, stat, truncate } from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -80,8 +80,10 @@ const SLOW_SYNC_WRITE_MS = 20;
 const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
 
 /**
- * Collects body chunks into ~1 MiB writes, queued strictly in order (one write at a time on the
- * file), so network reads and disk writes overlap while memory stays bounded (≈ 5 MiB per job).
+ * Writes body chunks to the part file in order. While writes are fast (page cache) each chunk is
+ * written synchronously as it arrives; once one was slow, chunks are collected into ~1 MiB
+ * writes queued strictly in order (one write at a time on the file), so network reads and disk
+ * writes overlap while memory stays bounded (≈ 5 MiB per job).
  */
 class BatchWriter {
   private batch: Buffer[] = [];
@@ -125,6 +127,14 @@ class BatchWriter {
   /** Buffer a chunk; returns a promise only when the caller has to wait for the disk. */
   push(chunk: Buffer): Promise<void> | undefined {
     if (this.failed) return Promise.reject(this.failed);
+    if (this.writeInPlace && this.batchLen === 0 && this.queued === 0) {
+      // Write each chunk at once, while it is still in the CPU cache from the socket read and
+      // the hash: copying it into the page cache then costs less than half of what a 1 MiB
+      // batch of cold chunks costs (measured: ~0.5 vs 1.2+ CPU-s per GiB), which outweighs the
+      // extra syscalls.
+      this.writeNow([chunk]);
+      return this.failed ? Promise.reject(this.failed) : undefined;
+    }
     if (this.batchLen === 0 && !this.ageTimer) {
       // On a slow link a batch fills slowly: write it after a short while anyway, so that a
       // crash loses at most that much data, not a whole batch.
@@ -157,13 +167,7 @@ class BatchWriter {
     this.batch = [];
     this.batchLen = 0;
     if (this.writeInPlace && this.queued === 0 && !this.failed) {
-      const t0 = performance.now();
-      try {
-        this.writeAllSync(bufs);
-      } catch (err) {
-        this.failed = err;
-      }
-      if (performance.now() - t0 > SLOW_SYNC_WRITE_MS) this.writeInPlace = false;
+      this.writeNow(bufs);
       return;
     }
     this.queued++;
@@ -179,6 +183,17 @@ class BatchWriter {
         w?.();
       }
     });
+  }
+
+  /** Synchronous write in place; a slow one switches this writer to queued async writes. */
+  private writeNow(bufs: Buffer[]): void {
+    const t0 = performance.now();
+    try {
+      this.writeAllSync(bufs);
+    } catch (err) {
+      this.failed = err;
+    }
+    if (performance.now() - t0 > SLOW_SYNC_WRITE_MS) this.writeInPlace = false;
   }
 
   /** writev the chunks as they are (no concatenation copy), handling short writes. */
@@ -200,7 +215,8 @@ class BatchWriter {
     let rest = bufs;
     try {
       while (rest.length > 0) {
-        const bytesWritten = writevSync(this.fh.fd, rest);
+        const bytesWritten =
+          rest.length === 1 ? writeSync(this.fh.fd, rest[0]!) : writevSync(this.fh.fd, rest);
         this.maybeSync(bytesWritten);
         this.onWritten(bytesWritten);
         rest = afterWritten(rest, bytesWritten);

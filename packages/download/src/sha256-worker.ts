@@ -5,13 +5,16 @@ import { Worker } from "node:worker_threads";
  *
  * Why: on loopback one Node thread cannot receive, hash and write at curl's speed. The writer
  * tells the worker how many bytes are on disk; the worker reads them back from the page cache
- * in large blocks (large `update`s are much faster per byte than 64 KiB ones) and hashes them on
- * the other core. The receiving thread does no extra copy, nothing is buffered for the hash, and
+ * and hashes them on the other core. The receiving thread does no extra copy, nothing is buffered for the hash, and
  * the hash covers the bytes as they really are in the file.
  */
 
-/** Bytes read and hashed per step in the worker. */
-const BLOCK_BYTES = 1024 * 1024;
+/**
+ * Bytes read and hashed per step in the worker. Small enough for the buffer to stay in the CPU
+ * cache: reading a GiB back in 128 KiB blocks took ~0.15 s system time here, in 1 MiB blocks
+ * ~0.5 s (SHA-256 itself runs at the same ~1.4 GB/s for either size).
+ */
+export const READ_BLOCK_BYTES = 128 * 1024;
 /**
  * A sleeping worker is woken only once this much is waiting (or for the digest): a futex wake
  * per 1 MiB write cost ~0.2 s CPU per GiB on a busy machine. The worker reads from the page
@@ -35,7 +38,7 @@ const { workerData, parentPort } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
 const fs = require("node:fs");
 const ctl = new Int32Array(workerData.ctl);
-const buf = Buffer.allocUnsafe(${BLOCK_BYTES});
+const buf = Buffer.allocUnsafe(${READ_BLOCK_BYTES});
 const hash = createHash("sha256");
 let fd;
 let pos = 0;
@@ -48,7 +51,7 @@ try {
     if (cmd === 2) break;
     const end = written();
     if (pos < end) {
-      const n = fs.readSync(fd, buf, 0, Math.min(${BLOCK_BYTES}, end - pos), pos);
+      const n = fs.readSync(fd, buf, 0, Math.min(${READ_BLOCK_BYTES}, end - pos), pos);
       if (n === 0) throw new Error("part file is shorter than the bytes written to it");
       hash.update(n === buf.length ? buf : buf.subarray(0, n));
       pos += n;
