@@ -1,5 +1,5 @@
 // Downloads one URL with the BUILT @dcor/download (plain node, no loader, so the RSS is the
-// library's own) and prints JSON {seconds, bytes, verifiedBy, maxRSSBytes}.
+// library's own) and prints JSON {seconds, bytes, verifiedBy, maxRSSBytes, cpuSeconds}.
 import { mkdtemp } from "node:fs/promises";
 import path from "node:path";
 import { DownloadManager } from "../dist/index.js";
@@ -15,6 +15,8 @@ const job = dm.add({ url, destination: path.join(directory, "ours.bin"), sha256 
 const result = await job.done;
 const seconds = (performance.now() - t0) / 1000;
 await dm.close();
+// CPU of the whole process (all threads: main, hash worker, V8's GC and compiler helpers).
+const cpu = process.cpuUsage();
 process.stdout.write(
-  `${JSON.stringify({ seconds, bytes: result.size, verifiedBy: result.verifiedBy, maxRSSBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
+  `${JSON.stringify({ seconds, bytes: result.size, verifiedBy: result.verifiedBy, maxRSSBytes: process.resourceUsage().maxRSS * 1024, cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`,
 );
