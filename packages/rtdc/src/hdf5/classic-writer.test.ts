@@ -401,12 +401,15 @@ describe("classic HDF5 writer", () => {
 const PYTHON = "/usr/bin/python3";
 const hasH5py =
   existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import h5py"], { stdio: "ignore" }).status === 0;
+// Debian's python3-hdf5plugin has no zstd filter: check that 32015 really is available.
+const ZSTD_AVAILABLE =
+  "import sys, h5py, hdf5plugin; sys.exit(0 if h5py.h5z.filter_avail(32015) else 1)";
 const hasHdf5Plugin =
-  hasH5py && spawnSync(PYTHON, ["-c", "import hdf5plugin"], { stdio: "ignore" }).status === 0;
+  hasH5py && spawnSync(PYTHON, ["-c", ZSTD_AVAILABLE], { stdio: "ignore" }).status === 0;
 const hasH5dump = spawnSync("h5dump", ["--version"], { stdio: "ignore" }).status === 0;
 if (!hasH5py) console.log("classic-writer: h5py checks skipped (no h5py for /usr/bin/python3)");
 if (hasH5py && !hasHdf5Plugin)
-  console.log("classic-writer: zstd files not checked with h5py (no hdf5plugin)");
+  console.log("classic-writer: zstd files not checked with h5py (no hdf5plugin with zstd)");
 if (!hasH5dump) console.log("classic-writer: h5dump check skipped (install hdf5-tools)");
 
 const H5PY_READ = `
