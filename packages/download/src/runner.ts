@@ -85,7 +85,7 @@ const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
  * writes queued strictly in order (one write at a time on the file), so network reads and disk
  * writes overlap while memory stays bounded (≈ 5 MiB per job).
  */
-class BatchWriter {
+export class BatchWriter {
   private batch: Buffer[] = [];
   private batchLen = 0;
   private tail: Promise<void> = Promise.resolve();
@@ -96,17 +96,17 @@ class BatchWriter {
   /** Bytes written since the last background fdatasync was started. */
   private unsynced = 0;
   private syncing: Promise<void> | undefined;
-  /** Write batches in place (see SLOW_SYNC_WRITE_MS) until one write was slow. */
-  private writeInPlace = true;
-
   /**
    * @param syncEveryBytes start a background fdatasync after this many written bytes (0 = never),
    *   so that the final fsync before the rename has little left to flush.
+   * @param writeInPlace write synchronously (see SLOW_SYNC_WRITE_MS) until one write was slow;
+   *   false starts with queued async writes (tests).
    */
   constructor(
     private readonly fh: FileHandle,
     private readonly syncEveryBytes = 0,
     private readonly onWritten: (bytes: number) => void = () => {},
+    private writeInPlace = true,
   ) {}
 
   private maybeSync(bytes: number): void {
