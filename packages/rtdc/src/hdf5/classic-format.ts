@@ -8,7 +8,7 @@ export const UNDEF = 0xffff_ffff_ffff_ffffn;
 
 /** Growable little-endian byte buffer. */
 export class Bytes {
-  private buf = new Uint8Array(256);
+  private buf = new Uint8Array(64);
   private view = new DataView(this.buf.buffer);
   length = 0;
 

@@ -296,6 +296,38 @@ describe("classic HDF5 writer", () => {
     }
   }, 60_000);
 
+  it("big zstd chunks (compressed on helper threads) read back exactly", async () => {
+    let x = 7;
+    const rows = 700_000; // 2.8 MB of noisy float32: three 1 MiB chunks
+    const noisy = Float32Array.from({ length: rows }, () => {
+      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+      return x / 2 ** 32;
+    });
+    const path = join(dir, "big-zstd.h5");
+    await writeClassicHdf5(path, {
+      attrs: {},
+      groups: ["events"],
+      datasets: [
+        {
+          path: "events/x",
+          kind: "numeric",
+          data: noisy,
+          shape: [rows],
+          chunks: [262_144],
+          filters: ZSTD,
+        },
+      ],
+    });
+    const file = new h5wasm.File(path, "r");
+    try {
+      const ds = file.get("events/x") as InstanceType<typeof h5wasm.Dataset>;
+      expect(ds.filters.map((f) => f.id)).toEqual([32015, 3]);
+      expect(ds.value).toEqual(noisy);
+    } finally {
+      file.close();
+    }
+  });
+
   it("writes groups with many members (multi-level group B-tree), e.g. one contour per event", async () => {
     const count = 700; // 88 symbol nodes of 8: more than 32 per B-tree node
     const path = join(dir, "contours.h5");

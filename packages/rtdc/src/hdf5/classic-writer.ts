@@ -2,8 +2,9 @@
 // (superblock 0, symbol-table groups, version-1 object headers, chunked datasets indexed by a
 // version-1 B-tree, filter pipeline zstd or deflate + fletcher32). h5wasm can set only one filter
 // per dataset and writes booleans as uint8; this writer sets the whole pipeline and writes h5py's
-// enum booleans. Chunks are compressed here (zstd in wasm, deflate on libuv's thread pool) and the
-// file is written front to back, metadata after the data it points to, superblock last.
+// enum booleans. Chunks are compressed here (zstd in wasm, big chunks on helper threads; deflate on
+// libuv's thread pool); the file is written front to back: all chunks, then all metadata, then
+// the superblock.
 import { closeSync, openSync, unlinkSync, writeSync, writevSync } from "node:fs";
 import { promisify } from "node:util";
 import { deflate as deflateCb } from "node:zlib";
@@ -49,6 +50,7 @@ import {
   symbolTable,
   UNDEF,
 } from "./classic-format.js";
+import { POOL_MIN_BYTES, zstdLocal, zstdPool } from "./classic-zstd.js";
 import { fletcher32 } from "./fletcher32.js";
 import type { WriteAttr, WriteDataset, WriteFilter, WritePlan } from "./protocol.js";
 
@@ -68,33 +70,6 @@ const DEFAULT_CHUNK_BYTES = 1 << 20;
 const PARALLEL_DEFLATE = 4;
 /** Metadata writes are gathered up to this size before a write call. */
 const FLUSH_BYTES = 1 << 20;
-
-interface ZstdWasm {
-  init: () => Promise<void>;
-  createCCtx: () => number;
-  compressUsingDict: (
-    cctx: number,
-    buf: Uint8Array,
-    dict: Uint8Array,
-    level?: number,
-  ) => Uint8Array;
-}
-let zstdCompressor: Promise<(buf: Uint8Array, level: number) => Uint8Array> | undefined;
-const NO_DICT = new Uint8Array(0);
-
-/**
- * The zstd compressor; its wasm module starts once per thread. One compression context is kept
- * and reused (with no dictionary): a fresh context per chunk costs up to 2x on compressible data.
- */
-function zstd(): Promise<(buf: Uint8Array, level: number) => Uint8Array> {
-  zstdCompressor ??= (async () => {
-    const mod = (await import("@bokuweb/zstd-wasm")) as unknown as ZstdWasm;
-    await mod.init();
-    const cctx = mod.createCCtx();
-    return (buf, level) => mod.compressUsingDict(cctx, buf, NO_DICT, level);
-  })();
-  return zstdCompressor;
-}
 
 /** The filter pipeline of a dataset of the plan (`filters` wins over the one-filter `filter`). */
 export function pipelineOf(d: WriteDataset): WriteFilter[] {
@@ -330,9 +305,12 @@ async function encodeChunk(
       case FILTER_DEFLATE:
         buf = new Uint8Array(await deflate(buf, { level: f.opts[0] ?? 4 }));
         break;
-      case FILTER_ZSTD:
-        buf = (await zstd())(buf, f.opts[0] ?? 3);
+      case FILTER_ZSTD: {
+        const level = f.opts[0] ?? 3;
+        const pool = buf.length >= POOL_MIN_BYTES ? zstdPool() : undefined;
+        buf = pool ? await pool.compress(buf, level) : (await zstdLocal())(buf, level);
         break;
+      }
       case FILTER_FLETCHER32: {
         const out = new Uint8Array(buf.length + 4);
         out.set(buf);
@@ -383,6 +361,8 @@ async function writeChunks(sink: Sink, d: WriteDataset, path: string): Promise<W
   const rank = p.shape.length;
   const rowBytes = p.shape.slice(1).reduce((a, b) => a * b, p.type.size);
   const chunkBytes = p.chunkRows * rowBytes;
+  // HDF5 stores chunk sizes in 32 bits.
+  if (chunkBytes > 0xffff_ffff) fail(`dataset '${d.path}': chunks of 4 GiB or more`, path);
   const nChunks = Math.ceil(rows / p.chunkRows);
   const leaves: BTreeChild[] = [];
   const encodeAt = (k: number): Promise<Uint8Array> => {
@@ -396,7 +376,15 @@ async function writeChunks(sink: Sink, d: WriteDataset, path: string): Promise<W
     }
     return encodeChunk(raw, filters, p.type.size);
   };
-  const parallel = filters.some((f) => f.id === FILTER_DEFLATE) ? PARALLEL_DEFLATE : 1;
+  // Chunks in flight: deflate runs on libuv's pool, big zstd chunks on helper threads.
+  const pool = chunkBytes >= POOL_MIN_BYTES ? zstdPool() : undefined;
+  const parallel = filters.some((f) => f.id === FILTER_ZSTD)
+    ? pool
+      ? 2 * pool.size
+      : 1
+    : filters.some((f) => f.id === FILTER_DEFLATE)
+      ? PARALLEL_DEFLATE
+      : 1;
   for (let k = 0; k < nChunks; k += parallel) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(parallel, nChunks - k) }, (_, j) => encodeAt(k + j)),
