@@ -81,6 +81,34 @@ describe("writeRtdc", () => {
     }
   });
 
+  it("big arrays (sent to the worker through shared memory) read back exactly", async () => {
+    let x = 3;
+    const big = Float32Array.from({ length: 600_000 }, () => {
+      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+      return x / 2 ** 32;
+    });
+    const stack = {
+      data: new Uint8Array(600_000 * 4).map((_, i) => i % 253),
+      shape: [600_000, 2, 2],
+    };
+    for (const compression of ["zstd", "gzip", "none"] as const) {
+      const path = join(dir, `big-${compression}.rtdc`);
+      await writeRtdc(path, { features: { deform: big, image: stack } }, { compression });
+      const ds = await openDataset(path);
+      try {
+        expect(await ds.get("deform")).toEqual(big);
+        expect(Array.from((await ds.image(599_999)).data)).toEqual(
+          Array.from(stack.data.subarray(599_999 * 4)),
+        );
+      } finally {
+        await ds.close();
+      }
+    }
+    // The caller's arrays are untouched (not detached, not replaced).
+    expect(big.length).toBe(600_000);
+    expect(big.buffer).toBeInstanceOf(ArrayBuffer);
+  });
+
   it("a failed write leaves neither the file nor a temporary file", async () => {
     const sub = join(dir, "fail");
     await mkdir(sub);

@@ -408,6 +408,32 @@ export function planRtdc(data: WriteRtdcData, options: WriteOptions = {}): Write
   return { attrs, groups: [...groups], datasets };
 }
 
+/** Datasets at least this big go to the worker through shared memory, copied in slices. */
+const SHARE_BYTES = MIB;
+const SLICE_BYTES = 4 * MIB;
+
+/**
+ * Move the big arrays of `plan` into SharedArrayBuffers, 4 MiB per event-loop turn: posting
+ * them to the HDF5 worker then copies nothing, where a structured clone of a 400 MB image stack
+ * would stall the caller's event loop for ~0.5 s in one piece.
+ */
+async function shareLargeArrays(plan: WritePlan): Promise<void> {
+  for (const d of plan.datasets) {
+    if (d.kind !== "numeric" || d.data.byteLength < SHARE_BYTES) continue;
+    if (d.data.buffer instanceof SharedArrayBuffer) continue;
+    const src = new Uint8Array(d.data.buffer, d.data.byteOffset, d.data.byteLength);
+    const shared = new SharedArrayBuffer(d.data.byteLength);
+    const dst = new Uint8Array(shared);
+    for (let at = 0; at < src.length; at += SLICE_BYTES) {
+      dst.set(src.subarray(at, at + SLICE_BYTES), at);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    type Numeric = typeof d.data;
+    const Ctor = d.data.constructor as new (b: SharedArrayBuffer) => Numeric;
+    d.data = new Ctor(shared);
+  }
+}
+
 /**
  * Write an `.rtdc` file in dclab's layout: root attributes `section:key`, an `events` group
  * (1-D scalar features, `(N,H,W)` images, `contour/<i>`, `trace/<name>`), `logs`, `tables` and
@@ -435,6 +461,7 @@ export async function writeRtdc(
     `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
   );
   try {
+    await shareLargeArrays(plan);
     await writeHdf5(tmp, plan);
     await rename(tmp, target);
   } catch (err) {
