@@ -584,6 +584,66 @@ with h5py.File(sys.argv[1], "r") as f:
   });
 });
 
+describe.skipIf(!hasH5py)(
+  "files modified in place by the HDF5 library (dclab's append mode)",
+  () => {
+    it("h5py appends rows, adds datasets to a multi-level group and attributes; all reads back", async () => {
+      const path = join(dir, "append.h5");
+      await writeClassicHdf5(path, {
+        attrs: { "experiment:event count": { t: "int", v: 3000 } },
+        groups: ["events", "events/contour"],
+        datasets: [
+          {
+            path: "events/deform",
+            kind: "numeric",
+            data: Float32Array.from({ length: 3000 }, (_, i) => i),
+            shape: [3000],
+            chunks: [10], // 300 chunks: a two-level chunk B-tree to insert into
+            filters: GZIP,
+          },
+          ...Array.from({ length: 300 }, (_, i) => ({
+            path: `events/contour/${i}`,
+            kind: "numeric" as const,
+            data: new Int32Array([i, 1]),
+            shape: [1, 2],
+            chunks: [1, 2],
+            filters: GZIP,
+          })),
+        ],
+      });
+      const script = `
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    d = f["events/deform"]
+    d.resize((5000,))
+    d[3000:] = np.arange(3000, 5000)
+    for i in range(300, 600):
+        f["events/contour"].create_dataset(str(i), data=np.array([[i, 1]], dtype="i4"))
+    f["events"].create_dataset("area_um", data=np.ones(5000))
+    f.attrs["experiment:event count"] = 5000
+    f.attrs["user:note"] = "appended"
+with h5py.File(sys.argv[1], "r") as f:
+    ok = bool((f["events/deform"][:] == np.arange(5000)).all())
+    ok = ok and sorted(f["events/contour"].keys(), key=int) == [str(i) for i in range(600)]
+    ok = ok and all(int(f["events/contour"][str(i)][0, 0]) == i for i in (0, 150, 299, 300, 599))
+    ok = ok and f.attrs["experiment:event count"] == 5000 and f["events/area_um"].shape == (5000,)
+    print(ok)
+`;
+      expect(execFileSync(PYTHON, ["-c", script, path], { encoding: "utf8" }).trim()).toBe("True");
+      // And our reader reads the result.
+      const f = await Hdf5File.open({ kind: "file", path });
+      try {
+        expect((await f.read("events/deform")).data).toEqual(
+          Float32Array.from({ length: 5000 }, (_, i) => i),
+        );
+        expect(f.tree.attrs["user:note"]).toEqual({ t: "string", v: "appended" });
+      } finally {
+        await f.close();
+      }
+    });
+  },
+);
+
 describe.skipIf(!hasH5dump)("h5dump", () => {
   it("dumps a whole written file (structure and data) without error", async () => {
     const path = join(dir, "dump.h5");
