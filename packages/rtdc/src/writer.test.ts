@@ -109,6 +109,26 @@ describe("writeRtdc", () => {
     expect(big.buffer).toBeInstanceOf(ArrayBuffer);
   });
 
+  it("stores masks as 0/255 (mapped in the worker for byte arrays), leaving the caller's data", async () => {
+    const bytes = new Uint8Array(N * 6).map((_, i) => (i % 3 === 0 ? 1 : 0));
+    const plain = Array.from(bytes, (v) => v === 1);
+    for (const [label, mask] of [
+      ["bytes", bytes],
+      ["booleans", plain],
+    ] as const) {
+      const path = join(dir, `mask-${label}.rtdc`);
+      await writeRtdc(path, { features: { mask: { data: mask as never, shape: [N, 2, 3] } } });
+      const file = new h5wasm.File(path, "r");
+      try {
+        const v = (file.get("events/mask") as InstanceType<typeof h5wasm.Dataset>).value;
+        expect(Array.from(v as Uint8Array)).toEqual(Array.from(bytes, (b) => (b ? 255 : 0)));
+      } finally {
+        file.close();
+      }
+    }
+    expect(bytes[0]).toBe(1);
+  });
+
   it("a failed write leaves neither the file nor a temporary file", async () => {
     const sub = join(dir, "fail");
     await mkdir(sub);

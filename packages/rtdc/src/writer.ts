@@ -303,8 +303,19 @@ export function planRtdc(data: WriteRtdcData, options: WriteOptions = {}): Write
       const shape = value.shape;
       setN(shape[0] as number, name);
       let typed: TypedArrayOut;
-      if (name === "mask") {
-        // dclab stores masks as uint8 0/255.
+      // dclab stores masks as uint8 0/255. A byte array is mapped in the worker, chunk by chunk
+      // (a 400 MB mask would block the caller ~0.4 s here); anything else is mapped here.
+      let binaryTo255 = false;
+      if (
+        name === "mask" &&
+        (value.data instanceof Uint8Array || value.data instanceof Int8Array)
+      ) {
+        typed =
+          value.data instanceof Uint8Array
+            ? value.data
+            : new Uint8Array(value.data.buffer, value.data.byteOffset, value.data.length);
+        binaryTo255 = true;
+      } else if (name === "mask") {
         typed = new Uint8Array(value.data.length);
         for (let i = 0; i < typed.length; i++) typed[i] = value.data[i] ? 255 : 0;
       } else if (name === "image" || name === "image_bg") {
@@ -323,6 +334,7 @@ export function planRtdc(data: WriteRtdcData, options: WriteOptions = {}): Write
         shape,
         chunks: [chunkRows(rowBytes, shape[0] as number, chunkBytes), ...shape.slice(1)],
         filters,
+        ...(binaryTo255 ? { binaryTo255 } : {}),
       });
     }
   }

@@ -216,6 +216,8 @@ interface Prepared {
   shape: number[];
   /** Row-major bytes of all elements. */
   bytes: Uint8Array;
+  /** Map non-zero bytes to 255 while writing (masks). */
+  binaryTo255?: boolean;
   chunkRows: number;
   attrs?: Record<string, WriteAttr>;
 }
@@ -235,7 +237,16 @@ function prepare(d: WriteDataset, path: string): Prepared {
       chunkRows < 1
     )
       fail(`dataset '${d.path}': chunks must be [rows, ...the other axes]`, path);
-    return { type, shape: d.shape, bytes: asBytes(d.data), chunkRows, ...attrsOf(d) };
+    if (d.binaryTo255 && !(d.data instanceof Uint8Array))
+      fail(`dataset '${d.path}': binaryTo255 needs uint8 data`, path);
+    return {
+      type,
+      shape: d.shape,
+      bytes: asBytes(d.data),
+      chunkRows,
+      ...(d.binaryTo255 ? { binaryTo255: true } : {}),
+      ...attrsOf(d),
+    };
   }
   if (d.kind === "strings") {
     // One empty line rather than no line: h5py and h5wasm both read that back as [""].
@@ -368,6 +379,11 @@ async function writeChunks(sink: Sink, d: WriteDataset, path: string): Promise<W
   const encodeAt = (k: number): Promise<Uint8Array> => {
     const from = k * p.chunkRows * rowBytes;
     let raw = p.bytes.subarray(from, Math.min(p.bytes.length, from + chunkBytes));
+    if (p.binaryTo255) {
+      const mapped = new Uint8Array(raw.length);
+      for (let i = 0; i < raw.length; i++) mapped[i] = raw[i] ? 255 : 0;
+      raw = mapped;
+    }
     if (raw.length < chunkBytes) {
       // The edge chunk is stored full size, the rows past the end zero (the fill value).
       const full = new Uint8Array(chunkBytes);

@@ -95,6 +95,8 @@ export type WriteDataset =
       filter?: WriteFilter;
       /** The filter pipeline in order, e.g. zstd then fletcher32 (h5py's order). */
       filters?: WriteFilter[];
+      /** Store every non-zero byte as 255 (masks, as dclab stores them); uint8 data only. */
+      binaryTo255?: boolean;
       attrs?: Record<string, WriteAttr>;
     }
   | {

@@ -695,7 +695,10 @@ export class Hdf5Server {
           }
           const ds = parent.create_dataset({
             name,
-            data: d.data,
+            data:
+              d.binaryTo255 && d.data instanceof Uint8Array
+                ? d.data.map((v) => (v ? 255 : 0))
+                : d.data,
             shape: d.shape,
             maxshape: [null, ...d.shape.slice(1)],
             chunks: d.chunks,
