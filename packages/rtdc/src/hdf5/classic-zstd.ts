@@ -1,39 +1,28 @@
-// zstd compression for the classic writer: in this thread for small chunks, on a small pool of
-// helper threads for big ones. The wasm build of zstd is single-threaded and at level 5 takes
-// ~80 ms per MiB of noisy float data, so a 1M-event file would take seconds on one thread.
+// zstd compression for the classic writer (`@foxglove/wasm-zstd`, MIT): in this thread for small
+// chunks, on a small pool of helper threads for big ones. zstd in wasm is single-threaded and at
+// level 5 takes ~35 ms per MiB of noisy float data: seconds per 1M-event file on one thread.
 
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 
 interface ZstdWasm {
-  init: () => Promise<void>;
-  createCCtx: () => number;
-  compressUsingDict: (
-    cctx: number,
-    buf: Uint8Array,
-    dict: Uint8Array,
-    level?: number,
-  ) => Uint8Array;
+  isLoaded: Promise<void>;
+  compress: (src: Uint8Array, level?: number) => Uint8Array;
 }
 
 const require = createRequire(import.meta.url);
 /** The package's CommonJS entry, for the helper threads (plain JS, no loader needed). */
-const ZSTD_ENTRY = require.resolve("@bokuweb/zstd-wasm");
+const ZSTD_ENTRY = require.resolve("@foxglove/wasm-zstd");
 
 let local: Promise<(buf: Uint8Array, level: number) => Uint8Array> | undefined;
-const NO_DICT = new Uint8Array(0);
 
-/**
- * zstd in this thread; the wasm module starts once. One compression context is kept and reused
- * (with no dictionary): a fresh context per chunk costs up to 2x on compressible data.
- */
+/** zstd in this thread; the wasm module starts once. */
 export function zstdLocal(): Promise<(buf: Uint8Array, level: number) => Uint8Array> {
   local ??= (async () => {
-    const mod = (await import("@bokuweb/zstd-wasm")) as unknown as ZstdWasm;
-    await mod.init();
-    const cctx = mod.createCCtx();
-    return (buf, level) => mod.compressUsingDict(cctx, buf, NO_DICT, level);
+    const mod = require(ZSTD_ENTRY) as ZstdWasm;
+    await mod.isLoaded;
+    return (buf, level) => mod.compress(buf, level);
   })();
   return local;
 }
@@ -41,15 +30,16 @@ export function zstdLocal(): Promise<(buf: Uint8Array, level: number) => Uint8Ar
 const HELPER_SOURCE = `"use strict";
 const { parentPort, workerData } = require("node:worker_threads");
 const z = require(workerData.entry);
-const ready = z.init().then(() => z.createCCtx());
-const none = new Uint8Array(0);
 parentPort.on("message", async ({ id, buf, level }) => {
   try {
-    const cctx = await ready;
-    const out = z.compressUsingDict(cctx, buf, none, level);
+    await z.isLoaded;
+    const c = z.compress(buf, level);
+    // Own, exactly sized buffer to transfer (the library may hand out a pooled Buffer).
+    const out = new Uint8Array(c.length);
+    out.set(c);
     parentPort.postMessage({ id, out }, [out.buffer]);
   } catch (err) {
-    parentPort.postMessage({ id, error: String(err && err.message || err) });
+    parentPort.postMessage({ id, error: String((err && err.message) || err) });
   }
 });
 `;
