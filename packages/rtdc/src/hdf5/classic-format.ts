@@ -388,8 +388,8 @@ export function encodeBTree(opts: {
   const nodeBytes = btreeNodeBytes(opts.k, opts.keyBytes);
   const max = 2 * opts.k;
   const out = new Bytes();
+  const lastKey = opts.lastKey;
   let children = opts.leaves;
-  let lastKey = opts.lastKey;
   let level = 0;
   let address = opts.base;
   for (;;) {
@@ -417,7 +417,6 @@ export function encodeBTree(opts: {
     address += count * nodeBytes;
     if (count === 1) return { bytes: out.done(), root: (parents[0] as BTreeChild).address };
     children = parents;
-    lastKey = opts.lastKey;
     level++;
   }
 }

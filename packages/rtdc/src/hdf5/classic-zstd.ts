@@ -44,9 +44,16 @@ parentPort.on("message", async ({ id, buf, level }) => {
 });
 `;
 
+interface Slot {
+  w: Worker;
+  /** Jobs sent and not answered. */
+  busy: number;
+}
+
 interface Job {
   resolve: (out: Uint8Array) => void;
   reject: (err: Error) => void;
+  slot: Slot;
 }
 
 /** Chunks below this size are compressed in this thread (a round trip costs more). */
@@ -54,13 +61,13 @@ export const POOL_MIN_BYTES = 64 * 1024;
 
 /** Helper threads compressing chunks; idle threads do not keep the process alive. */
 export class ZstdPool {
-  private readonly workers: { w: Worker; busy: number }[] = [];
+  private readonly workers: Slot[] = [];
   private readonly jobs = new Map<number, Job>();
   private nextId = 0;
 
   constructor(readonly size: number) {}
 
-  private start(): { w: Worker; busy: number } {
+  private start(): Slot {
     const w = new Worker(HELPER_SOURCE, { eval: true, workerData: { entry: ZSTD_ENTRY } });
     w.unref();
     const slot = { w, busy: 0 };
@@ -80,12 +87,12 @@ export class ZstdPool {
   }
 
   /** A helper died: its jobs fail (the write fails cleanly), the next job starts a new one. */
-  private fail(slot: { w: Worker; busy: number }, err: Error): void {
+  private fail(slot: Slot, err: Error): void {
     const i = this.workers.indexOf(slot);
     if (i < 0) return;
     this.workers.splice(i, 1);
     for (const [id, job] of this.jobs) {
-      if ((job as Job & { slot?: unknown }).slot === slot) {
+      if (job.slot === slot) {
         this.jobs.delete(id);
         job.reject(err);
       }
@@ -94,7 +101,7 @@ export class ZstdPool {
 
   /** Compress `buf` (copied; the caller keeps it) at `level`. */
   compress(buf: Uint8Array, level: number): Promise<Uint8Array> {
-    let slot = this.workers.reduce<{ w: Worker; busy: number } | undefined>(
+    let slot = this.workers.reduce<Slot | undefined>(
       (best, s) => (!best || s.busy < best.busy ? s : best),
       undefined,
     );
@@ -103,7 +110,7 @@ export class ZstdPool {
     const copy = buf.slice();
     const chosen = slot;
     return new Promise<Uint8Array>((resolve, reject) => {
-      this.jobs.set(id, Object.assign({ resolve, reject }, { slot: chosen }));
+      this.jobs.set(id, { resolve, reject, slot: chosen });
       if (chosen.busy === 0) chosen.w.ref();
       chosen.busy++;
       chosen.w.postMessage({ id, buf: copy, level }, [copy.buffer]);
