@@ -65,7 +65,7 @@ async function ensureFile(): Promise<void> {
     execFileSync(PY, ["-c", GEN_PY, file, String(N), example ?? ""], { stdio: "inherit" });
     return;
   }
-  // Without h5py: our writer (gzip; h5wasm sets one filter per dataset, so no fletcher32).
+  // Without h5py: our writer, gzip + fletcher32 like the h5py-made file.
   const features: Record<string, Float32Array> = {};
   let x = 1;
   for (const name of [

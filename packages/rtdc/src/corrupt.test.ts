@@ -34,16 +34,20 @@ let reference: Map<string, ArrayLike<number>> | undefined;
  * Open and read everything; resolve with "ok" or the error (which must be an RtdcError). Stored
  * features that read without error must equal the intact file's (our writer adds chunk CRCs).
  */
-async function exercise(path: string): Promise<"ok" | RtdcError> {
+async function exercise(
+  path: string,
+  want: Map<string, ArrayLike<number>> | undefined = reference,
+): Promise<"ok" | RtdcError> {
   let ds: Awaited<ReturnType<typeof openDataset>> | undefined;
   try {
     ds = await openDataset(path);
     for (const f of ds.featuresScalar) {
       const got = await ds.get(f);
-      const want = ds.featuresInnate.includes(f) ? reference?.get(f) : undefined;
-      if (want) {
-        for (let i = 0; i < Math.min(got.length, want.length); i++) {
-          if (!Object.is(got[i], want[i])) throw new Error(`garbage in stored '${f}' of ${path}`);
+      const expected = ds.featuresInnate.includes(f) ? want?.get(f) : undefined;
+      if (expected) {
+        for (let i = 0; i < Math.min(got.length, expected.length); i++) {
+          if (!Object.is(got[i], expected[i]))
+            throw new Error(`garbage in stored '${f}' of ${path}`);
         }
       }
     }
@@ -90,27 +94,48 @@ describe("bad input", () => {
     }
   });
 
-  it("fuzz: seeded byte mutations never crash, hang, leak a raw exception or return garbage", async () => {
+  async function fuzz(
+    source: Uint8Array,
+    want: Map<string, ArrayLike<number>> | undefined,
+    tag: string,
+  ) {
     const rnd = lcg(20240607);
     const outcomes: Record<string, number> = {};
     for (let k = 0; k < 40; k++) {
-      const m = bytes.slice();
+      const m = source.slice();
       const flips = 1 + Math.floor(rnd() * 8);
       for (let j = 0; j < flips; j++) {
         const at = Math.floor(rnd() * m.length);
         m[at] = (m[at] as number) ^ (1 + Math.floor(rnd() * 255));
       }
-      const p = join(dir, `fuzz-${k}.rtdc`);
+      const p = join(dir, `fuzz-${tag}-${k}.rtdc`);
       await writeFile(p, m);
-      const r = await exercise(p);
+      const r = await exercise(p, want);
       const key = r === "ok" ? "ok" : r.code;
       outcomes[key] = (outcomes[key] ?? 0) + 1;
     }
-    console.log("fuzz outcomes", outcomes);
+    console.log(`fuzz outcomes (${tag})`, outcomes);
     // The worker is still healthy: the intact file reads exactly.
     const ds = await openDataset(good);
     expect((await ds.get("area_cvx")).length).toBe(40);
     await ds.close();
+  }
+
+  it("fuzz: seeded byte mutations never crash, hang, leak a raw exception or return garbage", async () => {
+    await fuzz(bytes, reference, "zstd");
+  }, 300_000);
+
+  it("fuzz: the same on a gzip file, which the native (node:zlib) read path decodes", async () => {
+    const gz = join(dir, "good-gzip.rtdc");
+    await writeSynthetic(gz, 40, { seed: 3, compression: "gzip" });
+    const want = new Map<string, ArrayLike<number>>();
+    const ds = await openDataset(gz);
+    for (const f of ds.featuresInnate)
+      if (ds.featuresScalar.includes(f)) want.set(f, await ds.get(f));
+    await ds.close();
+    for (const [f, v] of want)
+      expect(Array.from(v), f).toEqual(Array.from(reference?.get(f) ?? []));
+    await fuzz(new Uint8Array(await readFile(gz)), want, "gzip");
   }, 300_000);
 });
 

@@ -457,7 +457,7 @@ describe("writer layout", () => {
       ] as const) {
         const info = t.events[name];
         if (info?.kind !== "dataset") throw new Error(`${name} missing`);
-        expect(info.filters.map((x) => x.id)).toEqual([32015]);
+        expect(info.filters.map((x) => x.id)).toEqual([32015, 3]);
         const chunkBytes = (info.chunks?.[0] ?? 0) * bytes;
         expect(chunkBytes).toBeGreaterThan(512 * 1024);
         expect(chunkBytes).toBeLessThanOrEqual(1024 * 1024);
