@@ -103,10 +103,5 @@ export function kdeHistogram(
   const by = opts.bins?.[1] ?? Math.max(5, binNumFinite(ey, f32));
   const hist = histogram2d(ex, ey, bx, by);
   const spline = new BicubicGrid(binCentres(hist.xedges), binCentres(hist.yedges), hist.density);
-  const out = new Float64Array(px.length);
-  for (let i = 0; i < px.length; i++) {
-    const v = spline.evaluate(px[i]!, py[i]!);
-    out[i] = Math.max(v, 0);
-  }
-  return out;
+  return spline.evaluateMany(px, py, new Float64Array(px.length), true);
 }
