@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { Writable } from "node:stream";
-import { type Dispatcher, request, stream } from "undici";
+import { type Dispatcher, getGlobalDispatcher, request, stream } from "undici";
 import { DownloadError, NetworkError, RedirectError, StallError, TimeoutError } from "./errors.js";
+import { socketStream } from "./socket-stream.js";
 import type { HeadersFor } from "./types.js";
 
 /** One response of {@link openResponse}, after redirects were followed. */
@@ -111,6 +112,16 @@ function nextHop(
 }
 
 /**
+ * Whether a body may go through socket-stream.ts: not when the caller passed a dispatcher, nor
+ * when the process-wide undici dispatcher was replaced by something other than a plain Agent
+ * (a ProxyAgent, EnvHttpProxyAgent or MockAgent must see every request).
+ */
+function leanPathAllowed(req: OpenRequest): boolean {
+  if (req.dispatcher) return false;
+  return getGlobalDispatcher().constructor.name === "Agent";
+}
+
+/**
  * Like {@link openResponse} but streams the final body into the Writable that `sinkFor`
  * returns for the response head (undici's `stream()`, much faster than iterating a body).
  * Resolves with the head once the sink finished; rejects with a mapped network error, or with
@@ -124,11 +135,23 @@ export async function streamResponse(
   let url = req.url;
   for (let hop = 0; ; hop++) {
     let head: ResponseHead | undefined;
+    const factory = ({
+      statusCode,
+      headers,
+    }: {
+      statusCode: number;
+      headers: IncomingHttpHeaders;
+    }) => {
+      head = { status: statusCode, headers, url };
+      return REDIRECTS.has(statusCode) ? discardSink() : sinkFor(head);
+    };
     try {
-      await stream(url, hopOptions(req, url, origin), ({ statusCode, headers }) => {
-        head = { status: statusCode, headers, url };
-        return REDIRECTS.has(statusCode) ? discardSink() : sinkFor(head);
-      });
+      // The lean socket path unless the caller brought its own dispatcher (proxy, mock, pool);
+      // responses it does not frame (chunked, no length) go through undici.
+      const viaSocket = leanPathAllowed(req)
+        ? await socketStream(url, hopOptions(req, url, origin), factory)
+        : undefined;
+      if (viaSocket?.kind !== "done") await stream(url, hopOptions(req, url, origin), factory);
     } catch (err) {
       if (req.signal.aborted) throw req.signal.reason;
       if (err instanceof SinkError || err instanceof DownloadError) throw err;

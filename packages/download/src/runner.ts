@@ -124,6 +124,11 @@ export class BatchWriter {
 
   private ageTimer: NodeJS.Timeout | undefined;
 
+  /** Whether the next `push` writes synchronously and keeps no reference to the chunk. */
+  get writesInPlace(): boolean {
+    return this.writeInPlace && this.batchLen === 0 && this.queued === 0 && !this.failed;
+  }
+
   /** Buffer a chunk; returns a promise only when the caller has to wait for the disk. */
   push(chunk: Buffer): Promise<void> | undefined {
     if (this.failed) return Promise.reject(this.failed);
@@ -252,6 +257,8 @@ class PartSink extends Writable {
     private readonly onChunk: (chunk: Buffer, sink: PartSink) => Promise<void> | undefined,
     private readonly syncEveryBytes: number,
     private readonly onWritten: (bytes: number) => void,
+    /** Whether `onChunk` consumes a chunk synchronously (no bandwidth limit delaying it). */
+    private readonly chunksConsumedAtOnce: () => boolean = () => false,
   ) {
     super({ highWaterMark: 256 * 1024 });
     this.whenClosed = new Promise((r) => {
@@ -272,6 +279,41 @@ class PartSink extends Writable {
       );
   }
 
+  private borrowed: Promise<void> | undefined;
+
+  /**
+   * Take `view` now, hashed and written before this returns, keeping no reference to it, so the
+   * caller may reuse its memory at once (socket-stream.ts reads into one reused buffer). Returns
+   * `undefined` when that is not possible right now (the caller then writes a copy), `true` when
+   * done, or a promise to wait for before the next bytes (a disk-space check); a rejected one
+   * means the sink failed.
+   */
+  borrow(view: Buffer): true | Promise<void> | undefined {
+    if (
+      !this.writer?.writesInPlace ||
+      this.borrowed ||
+      this.writableLength > 0 ||
+      this.writableCorked > 0 ||
+      this.destroyed ||
+      this.writableEnded ||
+      !this.chunksConsumedAtOnce()
+    )
+      return undefined;
+    let p: Promise<void> | undefined;
+    try {
+      p = this.onChunk(view, this);
+    } catch (err) {
+      this.destroy(err as Error);
+      return Promise.reject(err);
+    }
+    if (!p) return true;
+    this.borrowed = p.finally(() => {
+      this.borrowed = undefined;
+    });
+    this.borrowed.catch((err: Error) => this.destroy(err));
+    return this.borrowed;
+  }
+
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     let p: Promise<void> | undefined;
     try {
@@ -285,7 +327,9 @@ class PartSink extends Writable {
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    (this.writer ? this.writer.drain() : Promise.resolve()).then(() => cb(), cb);
+    Promise.resolve(this.borrowed)
+      .then(() => (this.writer ? this.writer.drain() : undefined))
+      .then(() => cb(), cb);
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
@@ -734,8 +778,13 @@ async function transferLoop(
           }
           if (job.size === undefined && total !== undefined) job.size = total;
           const h = hasher;
-          sink = new PartSink(part, truncateFirst, onChunk, o.fsync ? SYNC_EVERY_BYTES : 0, (n) =>
-            h.wrote(n),
+          sink = new PartSink(
+            part,
+            truncateFirst,
+            onChunk,
+            o.fsync ? SYNC_EVERY_BYTES : 0,
+            (n) => h.wrote(n),
+            () => env.limiter.rate === 0,
           );
           return sink;
         },
