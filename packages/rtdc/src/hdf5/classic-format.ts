@@ -1,7 +1,11 @@
 // Encoders for the pieces of a classic-format HDF5 file as the HDF5 library writes them with its
 // default ("earliest") format, which is what h5py and dclab produce: datatype, dataspace,
 // attribute, filter-pipeline, layout and fill-value messages, version-1 object headers, local
-// heaps, symbol-table nodes and version-1 B-trees. Sizes: 8-byte offsets and lengths.
+// heaps, symbol-table nodes and version-1 B-trees. Sizes: 8-byte offsets and lengths. The
+// constants and the shuffle filter here are shared with the reader (classic-reader.ts).
+
+/** The 8 bytes every HDF5 superblock starts with. */
+export const HDF5_SIGNATURE = new Uint8Array([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** The undefined address (all bits set). */
 export const UNDEF = 0xffff_ffff_ffff_ffffn;
@@ -257,6 +261,7 @@ export const MSG_FILL = 0x0005;
 export const MSG_LAYOUT = 0x0008;
 export const MSG_PIPELINE = 0x000b;
 export const MSG_ATTRIBUTE = 0x000c;
+export const MSG_CONTINUATION = 0x0010;
 export const MSG_SYMBOL_TABLE = 0x0011;
 
 /** Largest body one header message can have (its size field has 16 bits). */
@@ -332,7 +337,7 @@ export function symbolNode(entries: SymbolEntry[]): Uint8Array {
 /** The encoded superblock (version 0) with the root group's symbol table entry. */
 export function superblock(eof: number, root: { header: number; btree: number; heap: number }) {
   return new Bytes()
-    .bytes(new Uint8Array([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]))
+    .bytes(HDF5_SIGNATURE)
     .u8(0) // superblock version
     .u8(0) // free-space version
     .u8(0) // root group symbol table entry version
@@ -419,4 +424,30 @@ export function encodeBTree(opts: {
     children = parents;
     level++;
   }
+}
+
+/** HDF5's shuffle filter: byte k of every element together, for k = 0 … size-1. */
+export function shuffle(src: Uint8Array, size: number): Uint8Array {
+  if (size <= 1) return src;
+  const n = Math.floor(src.length / size);
+  const out = new Uint8Array(src.length);
+  for (let k = 0; k < size; k++) {
+    const base = k * n;
+    for (let i = 0; i < n; i++) out[base + i] = src[i * size + k] as number;
+  }
+  out.set(src.subarray(n * size), n * size);
+  return out;
+}
+
+/** The inverse of {@link shuffle}: byte k of element i was stored at k * n + i. */
+export function unshuffle(src: Uint8Array, size: number): Uint8Array {
+  if (size <= 1) return src;
+  const n = Math.floor(src.length / size);
+  const out = new Uint8Array(src.length);
+  for (let k = 0; k < size; k++) {
+    const base = k * n;
+    for (let i = 0, j = k; i < n; i++, j += size) out[j] = src[base + i] as number;
+  }
+  out.set(src.subarray(n * size), n * size);
+  return out;
 }

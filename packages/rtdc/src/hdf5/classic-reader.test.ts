@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { RtdcFormatError } from "../errors.js";
 import { openDataset } from "../index.js";
 import { writeSynthetic } from "../test-helpers.js";
+import { shuffle, unshuffle } from "./classic-format.js";
 import { ClassicFile } from "./classic-reader.js";
 
 const shared = sharedDataDir();
@@ -28,6 +29,15 @@ function bytesOf(v: ArrayBufferView): Uint8Array {
 }
 
 describe("classic-format native read path on files our writer makes", () => {
+  it("unshuffle undoes shuffle, trailing bytes included", () => {
+    const src = Uint8Array.from({ length: 1003 }, (_, i) => (i * 37) % 256);
+    for (const size of [1, 2, 4, 8]) {
+      const shuffled = shuffle(src, size);
+      if (size > 1) expect(shuffled[1]).toBe(src[size]);
+      expect(Array.from(unshuffle(shuffled, size))).toEqual(Array.from(src));
+    }
+  });
+
   it("takes on gzip (+ shuffle) datasets and decodes them exactly as h5wasm does", async () => {
     const M = await h5wasm.ready;
     M.activate_throwing_error_handler();

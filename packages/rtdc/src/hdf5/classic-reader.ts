@@ -8,15 +8,25 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { promisify } from "node:util";
 import { inflate as inflateCb } from "node:zlib";
+import {
+  FILTER_DEFLATE,
+  FILTER_FLETCHER32,
+  FILTER_SHUFFLE,
+  HDF5_SIGNATURE,
+  MSG_CONTINUATION,
+  MSG_DATASPACE,
+  MSG_DATATYPE,
+  MSG_LAYOUT,
+  MSG_PIPELINE,
+  MSG_SYMBOL_TABLE,
+  type NumericKind,
+  unshuffle,
+} from "./classic-format.js";
 import { fletcher32Matches } from "./fletcher32.js";
 
 const inflate = promisify(inflateCb);
 
-const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const UNDEFINED_ADDRESS = 2 ** 64 - 1;
-const FILTER_DEFLATE = 1;
-const FILTER_SHUFFLE = 2;
-const FILTER_FLETCHER32 = 3;
 /** Bounds that keep damaged metadata from looping or allocating without end. */
 const MAX_DEPTH = 12;
 const MAX_HEADER_BLOCKS = 64;
@@ -28,7 +38,7 @@ const MAX_NODES = 1 << 16;
 class NotHandled extends Error {}
 
 /** Element type of a dataset, as the typed array h5wasm would return for it. */
-export type ClassicElement = "f4" | "f8" | "i1" | "u1" | "i2" | "u2" | "i4" | "u4";
+export type ClassicElement = Exclude<NumericKind, "i8" | "u8">;
 
 interface Chunk {
   /** First row of the chunk. */
@@ -150,7 +160,7 @@ export class ClassicFile {
       // The superblock sits at 0, 512, 1024, 2048, ... (after an optional user block).
       for (let at = 0; at + 96 <= size && at <= 1 << 20; at = at === 0 ? 512 : at * 2) {
         const head = probe.bytes(at, 96);
-        if (!SIGNATURE.every((v, i) => head[i] === v)) continue;
+        if (!HDF5_SIGNATURE.every((v, i) => head[i] === v)) continue;
         const f = new Fields(head, 8);
         const version = f.u8();
         if (version > 1) break;
@@ -217,7 +227,7 @@ export class ClassicFile {
         f.skip(len);
         const data = f.b.subarray(start, start + len);
         out.push({ type, flags, data });
-        if (type === 0x10) {
+        if (type === MSG_CONTINUATION) {
           const c = new Fields(data);
           blocks.push([c.u64(), c.u64()]);
         }
@@ -228,7 +238,7 @@ export class ClassicFile {
 
   /** Object-header address of `name` in the symbol-table group whose header is at `group`. */
   private child(group: number, name: string): number {
-    const table = this.messages(group).find((m) => m.type === 0x11);
+    const table = this.messages(group).find((m) => m.type === MSG_SYMBOL_TABLE);
     if (!table) throw new NotHandled("not a symbol-table group");
     const t = new Fields(table.data);
     const btree = t.u64();
@@ -306,13 +316,13 @@ export class ClassicFile {
       if (m && m.flags & 2) throw new NotHandled("shared message");
       return m;
     };
-    const space = find(0x01);
-    const type = find(0x03);
-    const layout = find(0x08);
+    const space = find(MSG_DATASPACE);
+    const type = find(MSG_DATATYPE);
+    const layout = find(MSG_LAYOUT);
     if (!space || !type || !layout) return null;
     const shape = parseDataspace(space.data);
     const element = parseElement(type.data);
-    const pipeline = find(0x0b);
+    const pipeline = find(MSG_PIPELINE);
     const filters = pipeline ? parsePipeline(pipeline.data) : [];
     for (const f of filters) {
       if (f.id !== FILTER_DEFLATE && f.id !== FILTER_SHUFFLE && f.id !== FILTER_FLETCHER32)
@@ -414,19 +424,6 @@ async function decodeChunk(
   }
   if (data.length !== chunkBytes) throw new Error("chunk has the wrong size");
   return data;
-}
-
-/** Undo HDF5's shuffle: byte b of element i was stored at b * n + i. */
-function unshuffle(data: Uint8Array, itemSize: number): Uint8Array {
-  if (itemSize <= 1) return data;
-  const n = Math.floor(data.length / itemSize);
-  const out = new Uint8Array(data.length);
-  for (let b = 0; b < itemSize; b++) {
-    const from = b * n;
-    for (let i = 0, j = b; i < n; i++, j += itemSize) out[j] = data[from + i] as number;
-  }
-  out.set(data.subarray(n * itemSize), n * itemSize);
-  return out;
 }
 
 function parseDataspace(b: Uint8Array): number[] {

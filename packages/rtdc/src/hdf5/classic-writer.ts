@@ -44,6 +44,7 @@ import {
   objectHeader,
   SUPERBLOCK_BYTES,
   type SymbolEntry,
+  shuffle,
   stringType,
   superblock,
   symbolNode,
@@ -286,19 +287,6 @@ function attrsOf(d: WriteDataset): { attrs?: Record<string, WriteAttr> } {
 
 function rowsPerChunk(rowBytes: number, rows: number): number {
   return Math.max(1, Math.min(rows, Math.floor(DEFAULT_CHUNK_BYTES / rowBytes)));
-}
-
-/** HDF5's shuffle: byte k of every element together, for k = 0 … size-1. */
-function shuffle(src: Uint8Array, size: number): Uint8Array {
-  if (size <= 1) return src;
-  const n = Math.floor(src.length / size);
-  const out = new Uint8Array(src.length);
-  for (let k = 0; k < size; k++) {
-    const base = k * n;
-    for (let i = 0; i < n; i++) out[base + i] = src[i * size + k] as number;
-  }
-  out.set(src.subarray(n * size), n * size);
-  return out;
 }
 
 /** Run one chunk through the pipeline, in order. */
