@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { Writable } from "node:stream";
 import { type Dispatcher, getGlobalDispatcher, request, stream } from "undici";
 import { DownloadError, NetworkError, RedirectError, StallError, TimeoutError } from "./errors.js";
-import { socketStream } from "./socket-stream.js";
+import { REDIRECT_STATUSES, socketStream } from "./socket-stream.js";
 import type { HeadersFor } from "./types.js";
 
 /** One response of {@link openResponse}, after redirects were followed. */
@@ -29,7 +29,6 @@ export interface OpenRequest {
   secrets: Set<string>;
 }
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const RESERVED_HEADERS = new Set([
   "range",
   "if-range",
@@ -143,7 +142,7 @@ export async function streamResponse(
       headers: IncomingHttpHeaders;
     }) => {
       head = { status: statusCode, headers, url };
-      return REDIRECTS.has(statusCode) ? discardSink() : sinkFor(head);
+      return REDIRECT_STATUSES.has(statusCode) ? discardSink() : sinkFor(head);
     };
     try {
       // The lean socket path unless the caller brought its own dispatcher (proxy, mock, pool);
@@ -158,7 +157,7 @@ export async function streamResponse(
       throw mapNetworkError(err, url, req);
     }
     if (!head) throw new NetworkError("no response", url.href);
-    if (!REDIRECTS.has(head.status)) return head;
+    if (!REDIRECT_STATUSES.has(head.status)) return head;
     url = nextHop(url, head.status, headerValue(head.headers.location), hop, req.maxRedirects);
   }
 }
@@ -178,7 +177,7 @@ export async function openResponse(req: OpenRequest): Promise<OpenedResponse> {
     } catch (err) {
       throw mapNetworkError(err, url, req);
     }
-    if (!REDIRECTS.has(res.statusCode)) {
+    if (!REDIRECT_STATUSES.has(res.statusCode)) {
       return { status: res.statusCode, headers: res.headers, body: res.body, url };
     }
     discard(res.body);

@@ -18,6 +18,7 @@ import {
   discard,
   discardSink,
   headerValue,
+  type OpenRequest,
   openResponse,
   parseContentRange,
   parseRetryAfter,
@@ -552,6 +553,28 @@ async function verifyExisting(
   };
 }
 
+/** The GET of `job.url` with the manager's timeouts, redirect limit and auth rules. */
+function getRequest(
+  job: DownloadJob,
+  env: RunnerEnv,
+  signal: AbortSignal,
+  headers: Record<string, string>,
+): OpenRequest {
+  const o = env.opts;
+  return {
+    url: new URL(job.url),
+    method: "GET",
+    headersFor: o.headersFor,
+    headers,
+    dispatcher: o.dispatcher,
+    signal,
+    headersTimeout: o.headersTimeout,
+    bodyTimeout: o.stallTimeout,
+    maxRedirects: o.maxRedirects,
+    secrets: env.secrets,
+  };
+}
+
 /** ETag and size of the remote file via `GET` with `Range: bytes=0-0` (HEAD is not always allowed). */
 async function probeRemote(
   job: DownloadJob,
@@ -559,18 +582,13 @@ async function probeRemote(
   signal: AbortSignal,
 ): Promise<{ etag?: string; size?: number }> {
   const o = env.opts;
-  const res = await openResponse({
-    url: new URL(job.url),
-    method: "GET",
-    headersFor: o.headersFor,
-    headers: { "user-agent": o.userAgent, range: "bytes=0-0", "accept-encoding": "identity" },
-    dispatcher: o.dispatcher,
-    signal,
-    headersTimeout: o.headersTimeout,
-    bodyTimeout: o.stallTimeout,
-    maxRedirects: o.maxRedirects,
-    secrets: env.secrets,
-  });
+  const res = await openResponse(
+    getRequest(job, env, signal, {
+      "user-agent": o.userAgent,
+      range: "bytes=0-0",
+      "accept-encoding": "identity",
+    }),
+  );
   discard(res.body);
   if (res.status !== 200 && res.status !== 206) {
     throw new HTTPStatusError(res.status, res.url.href);
@@ -716,79 +734,65 @@ async function transferLoop(
         })();
       };
 
-      const head = await streamResponse(
-        {
-          url: new URL(job.url),
-          method: "GET",
-          headersFor: o.headersFor,
-          headers,
-          dispatcher: o.dispatcher,
-          signal,
-          headersTimeout: o.headersTimeout,
-          bodyTimeout: o.stallTimeout,
-          maxRedirects: o.maxRedirects,
-          secrets: env.secrets,
-        },
-        (res) => {
-          // Decide synchronously what to do with this response, before any body byte.
-          if (res.status === 416) {
-            head416 = {
-              total: parseContentRange(headerValue(res.headers["content-range"]))?.total,
-            };
-            return discardSink();
+      const head = await streamResponse(getRequest(job, env, signal, headers), (res) => {
+        // Decide synchronously what to do with this response, before any body byte.
+        if (res.status === 416) {
+          head416 = {
+            total: parseContentRange(headerValue(res.headers["content-range"]))?.total,
+          };
+          return discardSink();
+        }
+        if (res.status !== 200 && res.status !== 206) {
+          const ra = parseRetryAfter(headerValue(res.headers["retry-after"]));
+          statusError = new HTTPStatusError(res.status, res.url.href, ra);
+          return discardSink();
+        }
+        const remoteEtag = normalizeEtag(headerValue(res.headers.etag));
+        const lastModified = headerValue(res.headers["last-modified"]);
+        let truncateFirst = false;
+        if (res.status === 206) {
+          const cr = parseContentRange(headerValue(res.headers["content-range"]));
+          const changed =
+            (job.remote?.etag !== undefined &&
+              remoteEtag !== undefined &&
+              remoteEtag !== job.remote.etag) ||
+            (job.remote?.size !== undefined &&
+              cr?.total !== undefined &&
+              cr.total !== job.remote.size);
+          if (!cr || cr.start !== from || changed) {
+            throw new RestartNeeded(changed ? "remote-changed" : "content-range-mismatch");
           }
-          if (res.status !== 200 && res.status !== 206) {
-            const ra = parseRetryAfter(headerValue(res.headers["retry-after"]));
-            statusError = new HTTPStatusError(res.status, res.url.href, ra);
-            return discardSink();
+          if (cr.total !== undefined) total = cr.total;
+        } else {
+          if (from > 0) {
+            truncateFirst = true;
+            job.remote = undefined;
+            freshHasher();
+            env.emitRestart(job, validator ? "remote-changed" : "range-ignored");
           }
-          const remoteEtag = normalizeEtag(headerValue(res.headers.etag));
-          const lastModified = headerValue(res.headers["last-modified"]);
-          let truncateFirst = false;
-          if (res.status === 206) {
-            const cr = parseContentRange(headerValue(res.headers["content-range"]));
-            const changed =
-              (job.remote?.etag !== undefined &&
-                remoteEtag !== undefined &&
-                remoteEtag !== job.remote.etag) ||
-              (job.remote?.size !== undefined &&
-                cr?.total !== undefined &&
-                cr.total !== job.remote.size);
-            if (!cr || cr.start !== from || changed) {
-              throw new RestartNeeded(changed ? "remote-changed" : "content-range-mismatch");
-            }
-            if (cr.total !== undefined) total = cr.total;
-          } else {
-            if (from > 0) {
-              truncateFirst = true;
-              job.remote = undefined;
-              freshHasher();
-              env.emitRestart(job, validator ? "remote-changed" : "range-ignored");
-            }
-            const len = Number(headerValue(res.headers["content-length"]) ?? Number.NaN);
-            total = Number.isFinite(len) ? len : job.size;
-          }
-          if (res.status === 200 || job.remote === undefined) {
-            job.remote = {};
-            if (remoteEtag) job.remote.etag = remoteEtag;
-            if (lastModified) job.remote.lastModified = lastModified;
-            if (total !== undefined) job.remote.size = total;
-            if (hasher.bytes === 0) freshHasher(); // now knows the ETag and size
-            env.persist(job);
-          }
-          if (job.size === undefined && total !== undefined) job.size = total;
-          const h = hasher;
-          sink = new PartSink(
-            part,
-            truncateFirst,
-            onChunk,
-            o.fsync ? SYNC_EVERY_BYTES : 0,
-            (n) => h.wrote(n),
-            () => env.limiter.rate === 0,
-          );
-          return sink;
-        },
-      );
+          const len = Number(headerValue(res.headers["content-length"]) ?? Number.NaN);
+          total = Number.isFinite(len) ? len : job.size;
+        }
+        if (res.status === 200 || job.remote === undefined) {
+          job.remote = {};
+          if (remoteEtag) job.remote.etag = remoteEtag;
+          if (lastModified) job.remote.lastModified = lastModified;
+          if (total !== undefined) job.remote.size = total;
+          if (hasher.bytes === 0) freshHasher(); // now knows the ETag and size
+          env.persist(job);
+        }
+        if (job.size === undefined && total !== undefined) job.size = total;
+        const h = hasher;
+        sink = new PartSink(
+          part,
+          truncateFirst,
+          onChunk,
+          o.fsync ? SYNC_EVERY_BYTES : 0,
+          (n) => h.wrote(n),
+          () => env.limiter.rate === 0,
+        );
+        return sink;
+      });
       if (sink) await sink.whenClosed;
       if (head416) {
         if (from > 0 && head416.total === from) {

@@ -13,6 +13,9 @@ import { connect as netConnect, type Socket } from "node:net";
 import type { Writable } from "node:stream";
 import { connect as tlsConnect } from "node:tls";
 
+/** Statuses whose Location a client follows; their bodies are not read. */
+export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
 /** Largest response head accepted (undici's default maxHeaderSize is 16 KiB; be generous). */
 const MAX_HEAD = 64 * 1024;
 const READ_BUFFER = 1024 * 1024;
@@ -277,7 +280,7 @@ export function socketStream(
         status === 204 ||
         status === 304 ||
         (status >= 100 && status < 200) ||
-        [301, 302, 303, 307, 308].includes(status);
+        REDIRECT_STATUSES.has(status);
       const te = headers["transfer-encoding"];
       const cl = headers["content-length"];
       if (noBody) framer = new BodyFramer(0);
