@@ -440,14 +440,9 @@ export class Hdf5Server {
 
   private describe(file: H5File, size: number): FileTree {
     const tree: FileTree = {
+      ...emptyTree(size),
       attrs: this.attrsOf(file as never),
       groups: file.keys(),
-      events: {},
-      basinEvents: {},
-      logs: [],
-      tables: [],
-      basins: [],
-      size,
     };
     for (const [groupName, target] of [
       ["events", tree.events],
